@@ -1,0 +1,283 @@
+"""A demo neighbourhood for newcomers, and bulk members for benchmarks."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select
+
+from .accounts.models import User
+from .accounts.services import hash_password
+from .communities.models import Community, Membership, Neighbourhood
+from .database import now_utc, write_transaction
+from .extensions import db
+from .profiles.models import AvailabilitySlot, MemberSkill
+
+DEMO_PASSWORD = "neighbour-2026"
+
+COMMUNITIES = [
+    {
+        "name": "Northside",
+        "description": "Streets north of the park. Tools, lifts and a Thursday repair café.",
+        "join_policy": "open",
+        "centre": (51.4700, -2.5900),
+        "neighbourhoods": [
+            ("Park Edge", 51.4712, -2.5931),
+            ("Mill Lane", 51.4745, -2.5862),
+            ("Station Hill", 51.4668, -2.5880),
+        ],
+    },
+    {
+        "name": "Riverside",
+        "description": "Both banks of the river, from the old wharf to the allotments.",
+        "join_policy": "approval",
+        "centre": (51.4500, -2.5800),
+        "neighbourhoods": [
+            ("Wharf", 51.4488, -2.5840),
+            ("Allotments", 51.4521, -2.5751),
+            ("Ferry Steps", 51.4475, -2.5792),
+        ],
+    },
+    {
+        "name": "Old Town",
+        "description": (
+            "The market streets. Language swaps, homework club and the community fridge."
+        ),
+        "join_policy": "open",
+        "centre": (51.4560, -2.6010),
+        "neighbourhoods": [
+            ("Market Square", 51.4556, -2.6022),
+            ("Chapel Row", 51.4581, -2.5987),
+        ],
+    },
+]
+
+FIRST_NAMES = [
+    "Amara",
+    "Ben",
+    "Chen",
+    "Dora",
+    "Eli",
+    "Fatima",
+    "George",
+    "Hana",
+    "Ivan",
+    "Jade",
+    "Kofi",
+    "Lena",
+    "Marek",
+    "Nia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tomasz",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zara",
+    "Aled",
+    "Bea",
+    "Carlos",
+    "Deepa",
+    "Emeka",
+    "Freya",
+    "Gus",
+    "Hiro",
+    "Isla",
+    "Jonah",
+]
+LAST_INITIALS = "ABCDEFGHJKLMNPRSTW"
+SKILLS = [
+    "guitar",
+    "bike repair",
+    "spanish",
+    "polish",
+    "cooking",
+    "baking",
+    "sewing",
+    "gardening",
+    "maths tutoring",
+    "homework help",
+    "computer help",
+    "phone setup",
+    "plumbing basics",
+    "dog walking",
+    "childcare",
+    "knitting",
+    "photography",
+    "cv writing",
+    "carpentry",
+    "piano",
+    "english conversation",
+    "first aid",
+    "painting",
+    "driving lessons",
+    "yoga",
+]
+LANGUAGES = ["English", "Polish", "Spanish", "Urdu", "Mandarin", "French", "Somali", "Welsh"]
+BIOS = [
+    "Retired teacher, happy to help with reading and maths.",
+    "I fix bikes on Saturdays and love a good chat.",
+    "New to the area with two small kids.",
+    "Keen gardener; too many courgettes every August.",
+    "Student nurse, around most evenings.",
+    "I have a van and can help with moves now and then.",
+    "",
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    name: str
+    role: str
+
+
+def is_empty() -> bool:
+    return not db.session.scalar(select(func.count(User.id)))
+
+
+def seed_neighbourhood(seed: int = 7) -> list[DemoLogin]:
+    """Three communities with neighbourhoods, coordinators and three dozen varied members."""
+    rng = random.Random(seed)
+    password_hash = hash_password(
+        DEMO_PASSWORD
+    )  # one hash for every demo login: seeding stays fast
+    logins: list[DemoLogin] = []
+    with write_transaction():
+        communities = []
+        for spec in COMMUNITIES:
+            community = Community(
+                name=spec["name"],
+                slug=spec["name"].lower().replace(" ", "-"),
+                description=spec["description"],
+                join_policy=spec["join_policy"],
+                centre_lat=spec["centre"][0],
+                centre_lon=spec["centre"][1],
+                radius_km=1.5,
+                neighbourhoods=[
+                    Neighbourhood(name=n, lat=la, lon=lo) for n, la, lo in spec["neighbourhoods"]
+                ],
+            )
+            db.session.add(community)
+            communities.append(community)
+        for index, first in enumerate(FIRST_NAMES):
+            name = f"{first} {LAST_INITIALS[index % len(LAST_INITIALS)]}."
+            home = communities[index % len(communities)]
+            user = User(
+                email=f"{first.lower()}@demo.commons",
+                display_name=name,
+                password_hash=password_hash,
+                bio=rng.choice(BIOS),
+                languages=", ".join(["English", *rng.sample(LANGUAGES[1:], rng.randint(0, 2))]),
+                neighbourhood=rng.choice(home.neighbourhoods),
+            )
+            is_coordinator = index < len(communities)
+            user.memberships.append(
+                Membership(
+                    community=home,
+                    role="coordinator" if is_coordinator else "member",
+                    status="active",
+                    joined_at=now_utc(),
+                )
+            )
+            if index % 5 == 0 and not is_coordinator:
+                other = communities[(index + 1) % len(communities)]
+                pending = other.join_policy == "approval" and index % 10 == 0
+                user.memberships.append(
+                    Membership(
+                        community=other,
+                        status="pending" if pending else "active",
+                        joined_at=None if pending else now_utc(),
+                    )
+                )
+            share = rng.sample(SKILLS, rng.randint(1, 3))
+            learn = rng.sample([s for s in SKILLS if s not in share], rng.randint(1, 2))
+            user.skills = [MemberSkill(kind="share", name=s) for s in share] + [
+                MemberSkill(kind="learn", name=s) for s in learn
+            ]
+            day = rng.randrange(7)
+            user.slots = [
+                AvailabilitySlot(weekday=day, start_minute=18 * 60, end_minute=20 * 60),
+                AvailabilitySlot(weekday=(day + 3) % 7, start_minute=10 * 60, end_minute=12 * 60),
+            ]
+            db.session.add(user)
+            if is_coordinator or index in (3, 4):
+                logins.append(
+                    DemoLogin(
+                        user.email,
+                        name,
+                        f"coordinator of {home.name}" if is_coordinator else "member",
+                    )
+                )
+        admin = User(
+            email="admin@demo.commons",
+            display_name="Site Admin",
+            password_hash=password_hash,
+            is_admin=True,
+        )
+        db.session.add(admin)
+        logins.append(DemoLogin(admin.email, admin.display_name, "site admin"))
+    return logins
+
+
+def bulk_members(count: int, batch: int = 1000, seed: int = 11) -> Iterator[int]:
+    """Add `count` members spread over the existing communities, yielding progress per batch.
+
+    Uses Core inserts: the ORM's unit of work would take minutes for 20,000 members.
+    """
+    rng = random.Random(seed)
+    password_hash = hash_password(DEMO_PASSWORD)
+    places = db.session.execute(select(Neighbourhood.id, Neighbourhood.community_id)).all()
+    if not places:
+        raise RuntimeError("Seed the demo neighbourhood first: bulk members join its communities.")
+    first = db.session.scalar(select(func.count(User.id))) or 0
+    done = 0
+    while done < count:
+        size = min(batch, count - done)
+        with write_transaction():
+            users, homes = [], []
+            for n in range(first + done, first + done + size):
+                place_id, community_id = rng.choice(places)
+                homes.append(community_id)
+                users.append(
+                    {
+                        "email": f"member{n}@bulk.commons",
+                        "display_name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_INITIALS)}.",
+                        "password_hash": password_hash,
+                        "session_token": f"bulk-{n}",
+                        "neighbourhood_id": place_id,
+                        "bio": "",
+                        "languages": "English",
+                        "created_at": now_utc(),
+                    }
+                )
+            ids = db.session.scalars(
+                insert(User).returning(User.id, sort_by_parameter_order=True), users
+            ).all()
+            memberships = [
+                {
+                    "community_id": community_id,
+                    "user_id": user_id,
+                    "role": "member",
+                    "status": "active",
+                    "created_at": now_utc(),
+                    "joined_at": now_utc(),
+                }
+                for user_id, community_id in zip(ids, homes, strict=True)
+            ]
+            skills = [
+                {"user_id": user_id, "kind": kind, "name": rng.choice(SKILLS)}
+                for user_id in ids
+                for kind in ("share", "learn")
+            ]
+            db.session.execute(insert(Membership), memberships)
+            db.session.execute(insert(MemberSkill), skills)
+        done += size
+        yield size

@@ -1,0 +1,74 @@
+"""Helpers every view uses: page-or-partial rendering, safe redirects, template globals."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+
+from .extensions import htmx
+
+
+def render_page_or_partial(page: str, partial: str, status: int = 200, **context: Any):
+    """The whole page for a normal request, only the partial for htmx (the page includes it)."""
+    if htmx and not htmx.boosted:
+        # Flashes travel with the partial and land in the page's live region (out of band).
+        body = render_template(partial, **context)
+        return body + render_template("components/_flashes.html", oob=True), status
+    return render_template(page, **context), status
+
+
+def form_error_status(form: FlaskForm) -> int:
+    """422 for input the user can correct in place; the form is shown again with their input."""
+    return 422 if form.errors else 400
+
+
+def safe_next_url(target: str | None, fallback: str = "main.index") -> str:
+    """Only a path on this site: no scheme, no host, no `//` or `\\` tricks, no `javascript:`."""
+    if target:
+        target = target.strip()
+        parts = urlsplit(target.replace("\\", "/"))
+        if (
+            target.startswith("/")
+            and not target.startswith("//")
+            and not target.startswith("/\\")
+            and not parts.scheme
+            and not parts.netloc
+            and "\n" not in target
+            and "\r" not in target
+        ):
+            return target
+    return url_for(fallback)
+
+
+# htmx settings that keep it CSP-friendly (no eval, no injected styles or scripts) and let
+# 409 and 422 answers (a refused action, a form to correct) replace their target.
+HTMX_CONFIG = {
+    "includeIndicatorStyles": False,
+    "allowEval": False,
+    "allowScriptTags": False,
+    "selfRequestsOnly": True,
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "409|422", "swap": True},
+        {"code": "[45]..", "swap": False, "error": True},
+    ],
+}
+
+
+def init_template_helpers(app: Flask) -> None:
+    from .profiles.models import WEEKDAYS
+
+    app.jinja_env.globals.update(WEEKDAYS=WEEKDAYS, htmx_config=HTMX_CONFIG)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def redirect_to(location: str):
+    """A redirect that htmx follows as a full navigation (HX-Redirect) and browsers as a 303."""
+    if htmx:
+        return "", 200, {"HX-Redirect": location}
+    return redirect(location, code=303)

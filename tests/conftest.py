@@ -1,0 +1,231 @@
+"""Shared fixtures: an app on a real database (SQLite file, or PostgreSQL when
+TEST_DATABASE_URL names a server), clients, and members in every role."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+import config
+from commons import create_app
+from commons.accounts import services as accounts
+from commons.accounts.models import User
+from commons.communities import services as communities
+from commons.communities.models import Community
+from commons.extensions import db
+
+PASSWORD = "correct horse battery"
+
+
+def _postgres_database(server_url: str) -> Iterator[str]:
+    """A database of this run's own on the server, dropped afterwards."""
+    admin_url = make_url(server_url).set(database="postgres")
+    name = f"commons_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = os.environ.get("TEST_DATABASE_URL")
+    if server:
+        yield from _postgres_database(server)
+    else:
+        path: Path = tmp_path_factory.mktemp("db") / "commons.db"
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[None]:
+    """Argon2 with its cheapest parameters: the same algorithm and code path, ~100x faster."""
+    original = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    accounts._hasher = original
+
+
+class TestConfig(config.TestingConfig):
+    pass
+
+
+@pytest.fixture(scope="session")
+def schema(database_url: str) -> str:
+    """Create the schema once per run; each test empties the tables after itself."""
+    app = _make_app(database_url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    return database_url
+
+
+def _make_app(database_url: str, **overrides: object) -> Flask:
+    settings = TestConfig()
+    settings.SQLALCHEMY_DATABASE_URI = database_url
+    for key, value in overrides.items():
+        setattr(settings, key, value)
+    return create_app(settings)
+
+
+@pytest.fixture
+def app(schema: str) -> Iterator[Flask]:
+    app = _make_app(schema)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, page: str = "/login") -> str:
+    """The CSRF token of this client's session, read from a page as a browser would."""
+    response = client.get(page)
+    match = CSRF_PATTERN.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)
+
+
+def post(client: FlaskClient, url: str, data: dict | None = None, **kwargs):
+    """POST a form with this session's CSRF token, like the page's own form would."""
+    return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs)
+
+
+def log_in(client: FlaskClient, user: User, password: str = PASSWORD, remember: bool = False):
+    data = {"email": user.email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    response = post(client, "/login", data)
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def make_user(app: Flask):
+    counter = iter(range(1, 10_000))
+
+    def make(
+        name: str | None = None,
+        *,
+        email: str | None = None,
+        password: str = PASSWORD,
+        admin: bool = False,
+    ) -> User:
+        n = next(counter)
+        user = accounts.register(email or f"person{n}@example.org", name or f"Person {n}", password)
+        if admin:
+            user.is_admin = True
+            db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_community(app: Flask):
+    def make(
+        coordinator: User,
+        name: str,
+        *,
+        join_policy: str = "open",
+        lat: float = 51.47,
+        lon: float = -2.59,
+    ) -> Community:
+        return communities.create_community(
+            coordinator,
+            name=name,
+            description=f"The {name} community.",
+            join_policy=join_policy,
+            centre_lat=lat,
+            centre_lon=lon,
+            radius_km=2,
+            neighbourhoods=[
+                communities.NeighbourhoodInput(f"{name} Centre", lat, lon),
+                communities.NeighbourhoodInput(f"{name} Edge", lat + 0.01, lon),
+            ],
+        )
+
+    return make
+
+
+@dataclass
+class World:
+    """Two communities and a person in every role the permission tests ask about."""
+
+    home: Community
+    away: Community
+    coordinator: User
+    member: User
+    other_member: User
+    away_coordinator: User
+    away_member: User
+    admin: User
+    applicant: User
+    stranger: User
+
+
+@pytest.fixture
+def world(make_user, make_community) -> World:
+    coordinator = make_user("Cora Coordinator")
+    away_coordinator = make_user("Axel Away")
+    home = make_community(coordinator, "Northside", join_policy="approval")
+    away = make_community(away_coordinator, "Southside", lat=51.40, lon=-2.60)
+    member, other_member, applicant = (
+        make_user("Mia Member"),
+        make_user("Otto Other"),
+        make_user("Ada Applicant"),
+    )
+    away_member, stranger, admin = (
+        make_user("Wes Away"),
+        make_user("Sid Stranger"),
+        make_user("Root Admin", admin=True),
+    )
+    for person in (member, other_member):
+        communities.join(person, home)
+        communities.decide_request(coordinator, home, person.id, approve=True)
+    communities.join(applicant, home)  # stays pending
+    communities.join(away_member, away)
+    return World(
+        home,
+        away,
+        coordinator,
+        member,
+        other_member,
+        away_coordinator,
+        away_member,
+        admin,
+        applicant,
+        stranger,
+    )
