@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from ..accounts.export import exporter
 from ..accounts.models import User
@@ -225,17 +226,21 @@ def join(user: User, community: Community) -> Membership:
     return membership
 
 
-def _other_active_members(community: Community, user: User) -> list[Membership]:
-    return [m for m in community.memberships if m.user_id != user.id and m.status == "active"]
+def _has_other_active_members(community: Community, user: User, role: str | None = None) -> bool:
+    statement = select(Membership.id).where(
+        Membership.community_id == community.id,
+        Membership.user_id != user.id,
+        Membership.status == "active",
+    )
+    if role:
+        statement = statement.where(Membership.role == role)
+    return db.session.scalar(statement.limit(1)) is not None
 
 
 def _is_last_coordinator(membership: Membership) -> bool:
-    others = [
-        m
-        for m in _other_active_members(membership.community, membership.user)
-        if m.role == "coordinator"
-    ]
-    return membership.is_coordinator and not others
+    return membership.is_coordinator and not _has_other_active_members(
+        membership.community, membership.user, role="coordinator"
+    )
 
 
 def leave(user: User, community: Community, successor_id: int | None = None) -> None:
@@ -248,10 +253,14 @@ def leave(user: User, community: Community, successor_id: int | None = None) -> 
     if membership is None:
         raise NotAMember()
     with write_transaction():
-        if _is_last_coordinator(membership) and _other_active_members(community, user):
-            successor = next(
-                (m for m in _other_active_members(community, user) if m.user_id == successor_id),
-                None,
+        if _is_last_coordinator(membership) and _has_other_active_members(community, user):
+            successor = db.session.scalar(
+                select(Membership).where(
+                    Membership.community_id == community.id,
+                    Membership.user_id == successor_id,
+                    Membership.user_id != user.id,
+                    Membership.status == "active",
+                )
             )
             if successor is None:
                 raise LastCoordinator(community)
@@ -264,7 +273,9 @@ def leave(user: User, community: Community, successor_id: int | None = None) -> 
 def ensure_can_leave_all(user: User) -> None:
     """Raise LastCoordinator if leaving every community would leave one without a coordinator."""
     for membership in user.memberships:
-        if _is_last_coordinator(membership) and _other_active_members(membership.community, user):
+        if _is_last_coordinator(membership) and _has_other_active_members(
+            membership.community, user
+        ):
             raise LastCoordinator(membership.community)
 
 
@@ -320,22 +331,67 @@ def remove_member(actor: User, community: Community, user_id: int) -> None:
         db.session.delete(membership)
 
 
-def members_for_coordinators(community: Community) -> tuple[list[Membership], list[Membership]]:
-    """(pending requests, oldest first; active members, coordinators first then by name)."""
-    rows = list(
+@dataclass(frozen=True)
+class MemberPage:
+    pending: list[Membership]
+    active: list[Membership]
+    active_total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.active_total // self.per_page))
+
+
+def members_for_coordinators(
+    community: Community, query: str = "", page: int = 1, per_page: int = 50
+) -> MemberPage:
+    """Requests to join (oldest first, all of them), and one page of active members,
+    coordinators first then by name, optionally narrowed to names containing `query`."""
+    base = (
+        select(Membership)
+        .join(User)
+        .where(Membership.community_id == community.id)
+        .options(contains_eager(Membership.user))
+    )
+    pending = list(
         db.session.scalars(
-            select(Membership)
-            .join(User)
-            .where(Membership.community_id == community.id)
-            .order_by(Membership.created_at)
+            base.where(Membership.status == "pending").order_by(Membership.created_at)
         )
     )
-    pending = [m for m in rows if m.status == "pending"]
-    active = sorted(
-        (m for m in rows if m.status == "active"),
-        key=lambda m: (m.role != "coordinator", m.user.display_name.lower()),
+    active = base.where(Membership.status == "active")
+    if query.strip():
+        active = active.where(func.lower(User.display_name).like(f"%{query.strip().lower()}%"))
+    total = db.session.scalar(select(func.count()).select_from(active.subquery())) or 0
+    page = max(1, page)
+    rows = db.session.scalars(
+        active.order_by(
+            (Membership.role != "coordinator"), func.lower(User.display_name), Membership.id
+        )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
-    return pending, active
+    return MemberPage(pending, list(rows), total, page, per_page)
+
+
+def successor_choices(user: User, community: Community) -> list[User]:
+    """Whom the last coordinator may name when leaving (nobody needed otherwise)."""
+    membership = membership_of(user, community)
+    if membership is None or not _is_last_coordinator(membership):
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership)
+            .where(
+                Membership.community_id == community.id,
+                Membership.status == "active",
+                User.id != user.id,
+            )
+            .order_by(func.lower(User.display_name))
+        )
+    )
 
 
 def communities_of(user: User, status: str = "active") -> list[Community]:

@@ -73,11 +73,11 @@ def create():
 def _show(community, status: int = 200, leave_form: LeaveForm | None = None):
     membership = permissions.membership_of(current_user, community)
     leave_form = leave_form or LeaveForm(formdata=None)
-    leave_form.successor.choices = [
-        (str(m.user_id), m.user.display_name)
-        for m in community.memberships
-        if m.status == "active" and m.user_id != getattr(current_user, "id", None)
-    ]
+    if membership is not None:
+        leave_form.successor.choices = [
+            (str(person.id), person.display_name)
+            for person in services.successor_choices(current_user, community)
+        ]
     return render_page_or_partial(
         "communities/show.html",
         "communities/_membership.html",
@@ -161,14 +161,15 @@ def add_neighbourhood(slug: str):
 
 
 def _members_page(community, status: int = 200):
-    pending, active = services.members_for_coordinators(community)
+    query = request.args.get("q", "")[:80]
+    page = request.args.get("page", 1, type=int) or 1
     return render_page_or_partial(
         "communities/members.html",
         "communities/_members.html",
         status,
         community=community,
-        pending=pending,
-        active=active,
+        members=services.members_for_coordinators(community, query=query, page=page),
+        query=query,
     )
 
 
