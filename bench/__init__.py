@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its time against a baseline measured in the same run."""

@@ -1,0 +1,14 @@
+"""Run every benchmark: `python -m bench` (or `make bench`)."""
+
+from __future__ import annotations
+
+from bench import members_page
+
+
+def main() -> None:
+    for benchmark in (members_page,):
+        benchmark.run()
+
+
+if __name__ == "__main__":
+    main()
