@@ -29,7 +29,7 @@ run: install
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
 
-test: $(VENV)/.installed-test chromium
+test: $(VENV)/.installed-test chromium lint
 	$(BIN)/pytest -q
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=postgres', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== again on PostgreSQL =="; \

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import FloatField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import FloatField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from .services import NeighbourhoodInput
@@ -54,8 +54,8 @@ class CommunityForm(FlaskForm):
     join_policy = RadioField(
         "Who can join",
         choices=[
-            ("open", "Anyone can join straight away"),
-            ("approval", "A coordinator approves each new member"),
+            SelectChoice("open", "Anyone can join straight away"),
+            SelectChoice("approval", "A coordinator approves each new member"),
         ],
         default="open",
         validators=[DataRequired("Please choose who can join.")],

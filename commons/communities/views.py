@@ -121,7 +121,7 @@ def leave(slug: str):
     form.successor.choices = []
     if not form.validate_on_submit():
         abort(400)
-    successor = form.successor.data
+    successor = form.successor.data or ""  # absent unless the last coordinator names one
     try:
         services.leave(current_user, community, int(successor) if successor.isdigit() else None)
     except services.LastCoordinator as exc:

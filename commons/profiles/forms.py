@@ -3,7 +3,15 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .models import WEEKDAYS
@@ -45,12 +53,14 @@ class ProfileForm(FlaskForm):
         coerce=str,
         validate_choice=True,
     )
-    timezone = SelectField("My time zone", choices=[(tz, tz) for tz in TIMEZONES])
+    timezone = SelectField("My time zone", choices=[SelectChoice(tz) for tz in TIMEZONES])
 
 
 class SlotForm(FlaskForm):
     weekday = SelectField(
-        "Day", choices=[(str(i), DAY_NAMES[i]) for i in range(len(WEEKDAYS))], coerce=str
+        "Day",
+        choices=[SelectChoice(str(i), DAY_NAMES[i]) for i in range(len(WEEKDAYS))],
+        coerce=str,
     )
     start = TimeField("From", validators=[DataRequired("Please give a start time.")])
     end = TimeField("Until", validators=[DataRequired("Please give an end time.")])
@@ -64,9 +74,9 @@ class NotificationsForm(FlaskForm):
     notify_email = RadioField(
         "Email me",
         choices=[
-            ("immediate", "Straight away"),
-            ("digest", "Once a day, in one email"),
-            ("off", "Never (I'll check the site)"),
+            SelectChoice("immediate", "Straight away"),
+            SelectChoice("digest", "Once a day, in one email"),
+            SelectChoice("off", "Never (I'll check the site)"),
         ],
         validators=[DataRequired("Please choose how often to get email.")],
     )
