@@ -90,9 +90,11 @@ def test_a_reset_token_expires(make_user):
         token = services.make_reset_token(user, SECRET)
     with time_machine.travel(start + timedelta(minutes=59), tick=False):
         assert services.user_for_reset_token(token, SECRET, max_age=3600) == user
-    with time_machine.travel(start + timedelta(minutes=61), tick=False):
-        with pytest.raises(services.InvalidResetLink, match="expired"):
-            services.user_for_reset_token(token, SECRET, max_age=3600)
+    with (
+        time_machine.travel(start + timedelta(minutes=61), tick=False),
+        pytest.raises(services.InvalidResetLink, match="expired"),
+    ):
+        services.user_for_reset_token(token, SECRET, max_age=3600)
 
 
 def test_a_tampered_reset_token_is_refused(make_user):
@@ -114,7 +116,7 @@ def test_deleting_an_account_removes_personal_data_and_keeps_the_row(world):
     assert "Mia" not in row.display_name and "example.org" not in row.email
     assert row.bio == "" and row.memberships == [] and row.skills == []
     with pytest.raises(services.InvalidCredentials):
-        services.authenticate("former-member-%d@invalid" % member.id, PASSWORD)
+        services.authenticate(f"former-member-{member.id}@invalid", PASSWORD)
 
 
 def test_deleting_needs_the_password(world):
