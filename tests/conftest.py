@@ -3,18 +3,21 @@ TEST_DATABASE_URL names a server), clients, and members in every role."""
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from argon2 import PasswordHasher
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
+from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
 
 import config
@@ -23,9 +26,30 @@ from commons.accounts import services as accounts
 from commons.accounts.models import User
 from commons.communities import services as communities
 from commons.communities.models import Community
-from commons.extensions import db
+from commons.extensions import db, limiter
 
 PASSWORD = "correct horse battery"
+HX = {"HX-Request": "true"}
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in an app context of its own, as in production.
+
+    The `app` fixture keeps one app context open for the whole test, and Flask reuses a pushed
+    context for requests: without this, every request would share its `g` (Flask-Login's cached
+    user, the CSRF token) and its database session with the test and with other clients, so a
+    visitor could be served as a member logged in by another client, and a change a view forgot
+    to commit would look saved.
+    """
+
+    def open(self, *args, **kwargs):
+        in_test_context = has_app_context()
+        if in_test_context:
+            db.session.commit()  # the request sees what the test set up
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if in_test_context:
+            db.session.commit()  # end the test's read transaction: see what the request saved
+        return response
 
 
 def _postgres_database(server_url: str) -> Iterator[str]:
@@ -34,12 +58,12 @@ def _postgres_database(server_url: str) -> Iterator[str]:
     name = f"commons_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(sql(f'CREATE DATABASE "{name}"'))
     try:
         yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -88,8 +112,11 @@ def _make_app(database_url: str, **overrides: object) -> Flask:
 @pytest.fixture
 def app(schema: str) -> Iterator[Flask]:
     app = _make_app(schema)
+    app.test_client_class = IsolatedClient
     with app.app_context():
+        limiter.reset()
         yield app
+        limiter.reset()
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
@@ -121,6 +148,28 @@ def csrf_token(client: FlaskClient, page: str = "/login") -> str:
 def post(client: FlaskClient, url: str, data: dict | None = None, **kwargs):
     """POST a form with this session's CSRF token, like the page's own form would."""
     return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs)
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def assert_status(response, expected: int | str) -> None:
+    """`expected` is a status code, or "login" for a redirect to the login page."""
+    if expected == "login":
+        assert response.status_code == 302
+        assert urlsplit(response.headers["Location"]).path == "/login"
+    else:
+        assert response.status_code == expected, text(response)[:300]
+
+
+def act_as(client: FlaskClient, world: World, role: str) -> User | None:
+    """Log `client` in as the world's person in `role`; a visitor stays anonymous."""
+    if role == "visitor":
+        return None
+    user = getattr(world, role)
+    log_in(client, user)
+    return user
 
 
 def log_in(client: FlaskClient, user: User, password: str = PASSWORD, remember: bool = False):

@@ -1,5 +1,5 @@
-"""The production configuration: required settings, Secure cookies, and login limits shared
-through Redis by every worker."""
+"""Production keeps login limits in Redis, shared by every worker. (Required settings and
+Secure cookies are tested in tests/accounts/test_security.py.)"""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import redis
 
 import config
 from commons import create_app
-from commons.extensions import limiter
-from tests.conftest import PASSWORD, csrf_token
+from commons.extensions import db, limiter
+from tests.conftest import csrf_token
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -27,29 +27,6 @@ def production_env(monkeypatch, schema):
     monkeypatch.setenv("DATABASE_URL", schema)
     monkeypatch.setenv("REDIS_URL", REDIS_URL)
     monkeypatch.setenv("MAIL_BACKEND", "log")
-
-
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL"])
-def test_production_refuses_to_start_without_its_secrets(production_env, monkeypatch, missing):
-    monkeypatch.delenv(missing)
-    with pytest.raises(RuntimeError, match=missing):
-        create_app("production")
-
-
-def test_production_cookies_are_secure_and_httponly(production_env, app, make_user):
-    user = make_user()
-    production = create_app("production")
-    client = production.test_client()
-    token = csrf_token(client)
-    response = client.post(
-        "/login",
-        data={"csrf_token": token, "email": user.email, "password": PASSWORD, "remember": "y"},
-    )
-    assert response.status_code == 303
-    cookies = response.headers.getlist("Set-Cookie")
-    assert cookies and all("Secure" in c and "HttpOnly" in c for c in cookies)
-    assert any(c.startswith("session=") and "SameSite=Lax" in c for c in cookies)
-    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
 @pytest.mark.skipif(not _redis_answers(), reason="no Redis on 127.0.0.1:6379")
@@ -72,3 +49,6 @@ def test_login_limits_are_shared_by_every_worker_through_redis(production_env, a
         assert redis.Redis.from_url(REDIS_URL).keys("LIMITS:*login-account*")
     finally:
         limiter.reset()
+        for worker in workers:
+            with worker.app_context():
+                db.engine.dispose()
