@@ -265,9 +265,15 @@ def leave(user: User, community: Community, successor_id: int | None = None) -> 
             if successor is None:
                 raise LastCoordinator(community)
             successor.role = "coordinator"
-        if user.neighbourhood and user.neighbourhood.community_id == community.id:
-            user.neighbourhood_id = None
-        db.session.delete(membership)
+        _end_membership(membership)
+
+
+def _end_membership(membership: Membership) -> None:
+    """Delete the membership; a home neighbourhood in that community goes with it."""
+    user = membership.user
+    if user.neighbourhood and user.neighbourhood.community_id == membership.community_id:
+        user.neighbourhood_id = None
+    db.session.delete(membership)
 
 
 def ensure_can_leave_all(user: User) -> None:
@@ -322,13 +328,10 @@ def remove_member(actor: User, community: Community, user_id: int) -> None:
         raise NotAllowed("Coordinators step down by leaving the community themselves.")
     if membership.user_id == actor.id:
         raise CommunityError("To leave the community yourself, use Leave on its page.")
+    if _is_last_coordinator(membership):
+        raise LastCoordinator(community)
     with write_transaction():
-        if (
-            membership.user.neighbourhood
-            and membership.user.neighbourhood.community_id == community.id
-        ):
-            membership.user.neighbourhood_id = None
-        db.session.delete(membership)
+        _end_membership(membership)
 
 
 @dataclass(frozen=True)

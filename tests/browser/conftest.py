@@ -108,8 +108,7 @@ class PageProblems:
 
     def on_console(self, message: ConsoleMessage) -> None:
         where = message.location.get("url", "")
-        # Chromium asks every site for /favicon.ico on its own; the app has no icon (yet).
-        if message.type == "error" and not where.endswith("/favicon.ico"):
+        if message.type == "error":
             self.console_errors.append(f"{message.text} ({where})")
 
     def on_csp_violation(self, description: str) -> None:

@@ -187,3 +187,15 @@ def test_the_last_coordinator_cannot_delete_their_account_while_others_remain(wo
     with pytest.raises(services.LastCoordinator):
         services.ensure_can_leave_all(world.coordinator)
     services.ensure_can_leave_all(world.member)
+
+
+def test_even_an_admin_cannot_remove_the_last_coordinator(world):
+    with pytest.raises(services.LastCoordinator):
+        services.remove_member(world.admin, world.home, world.coordinator.id)
+    assert services.coordinators(world.home) == [world.coordinator]
+
+
+def test_an_admin_may_remove_one_of_two_coordinators(world):
+    services.promote(world.coordinator, world.home, world.member.id)
+    services.remove_member(world.admin, world.home, world.member.id)
+    assert services.coordinators(world.home) == [world.coordinator]
