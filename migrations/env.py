@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+import commons.models  # noqa: F401  (every model, so autogenerate sees the whole schema)
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config

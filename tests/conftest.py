@@ -16,6 +16,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 from sqlalchemy import create_engine
 from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
@@ -92,11 +93,11 @@ class TestConfig(config.TestingConfig):
 
 @pytest.fixture(scope="session")
 def schema(database_url: str) -> str:
-    """Create the schema once per run; each test empties the tables after itself."""
+    """Build the schema once per run with the migrations, as production does (they also make
+    the full-text index the models cannot describe); each test empties the tables after itself."""
     app = _make_app(database_url)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        upgrade()
         db.engine.dispose()
     return database_url
 
