@@ -1,0 +1,332 @@
+"""Post rules: who may post where, editing, closing, renewing, expiry, and finding posts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from math import cos, radians
+
+from sqlalchemy import ColumnElement, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..accounts.models import User
+from ..claims.models import Claim
+from ..communities.models import Community, Membership
+from ..communities.permissions import NotAllowed, Viewer, is_coordinator
+from ..database import now_utc, write_transaction
+from ..extensions import db
+from ..geo import distance_km
+from .models import CATEGORIES, DEFAULT_LIFETIME_DAYS, Post, PostFollow, PostTag
+from .visibility import can_see, visible_to
+
+PAGE_SIZE = 20
+SORTS = ("newest", "nearest", "ending")
+KM_PER_DEGREE = 111.32
+
+
+class PostError(Exception):
+    """A post rule refused the request; the message is for the member."""
+
+
+@dataclass(frozen=True)
+class PostInput:
+    kind: str
+    title: str
+    description: str
+    category: str
+    community_id: int
+    tags: list[str] = field(default_factory=list)
+    capacity: int = 1
+    visibility: str = "community"
+    is_standing: bool = False
+    lifetime_days: int = DEFAULT_LIFETIME_DAYS
+    on_behalf_of: str | None = None
+    request_key: str | None = None
+
+
+def postable_communities(user: User) -> list[Community]:
+    """Where a member may post: the communities they are an active member of."""
+    return list(
+        db.session.scalars(
+            select(Community)
+            .join(Membership)
+            .where(Membership.user_id == user.id, Membership.status == "active")
+            .order_by(Community.name)
+        )
+    )
+
+
+def _search_text(title: str, description: str, tags: list[str]) -> str:
+    return "\n".join([title, description, " ".join(tags)])
+
+
+def _check_may_post(author: User, data: PostInput) -> Community:
+    community = db.session.get(Community, data.community_id)
+    if community is None or community not in postable_communities(author):
+        raise NotAllowed("You can post only in communities you are a member of.")
+    if data.on_behalf_of and not is_coordinator(author, community):
+        raise NotAllowed("Only coordinators can post on behalf of a neighbour.")
+    if data.category not in CATEGORIES:
+        raise PostError("Please choose a category from the list.")
+    return community
+
+
+def _apply(post: Post, data: PostInput) -> None:
+    post.title = data.title.strip()
+    post.description = data.description.strip()
+    post.category = data.category
+    post.capacity = data.capacity if data.kind == "offer" else 1
+    post.visibility = data.visibility
+    post.is_standing = data.is_standing
+    post.on_behalf_of = (data.on_behalf_of or "").strip() or None
+    post.tags = [PostTag(tag=tag) for tag in dict.fromkeys(data.tags)]
+    post.search_text = _search_text(post.title, post.description, list(dict.fromkeys(data.tags)))
+
+
+def create_post(author: User, data: PostInput) -> Post:
+    """Publish an offer or need. The same form sent twice (same request key) makes one post."""
+    community = _check_may_post(author, data)
+    if data.request_key:
+        existing = db.session.scalar(
+            select(Post).where(Post.author_id == author.id, Post.request_key == data.request_key)
+        )
+        if existing is not None:
+            return existing
+    place = author.neighbourhood if author.neighbourhood in community.neighbourhoods else None
+    post = Post(
+        kind=data.kind,
+        community_id=community.id,
+        author_id=author.id,
+        neighbourhood=place,
+        lat=place.lat if place else community.centre_lat,
+        lon=place.lon if place else community.centre_lon,
+        request_key=data.request_key,
+        expires_at=None if data.is_standing else now_utc() + timedelta(days=data.lifetime_days),
+    )
+    _apply(post, data)
+    try:
+        with write_transaction():
+            db.session.add(post)
+            db.session.flush()
+            db.session.add(PostFollow(post_id=post.id, user_id=author.id))
+    except IntegrityError:
+        existing = db.session.scalar(
+            select(Post).where(Post.author_id == author.id, Post.request_key == data.request_key)
+        )
+        if existing is None:
+            raise
+        return existing
+    return post
+
+
+def can_manage(actor: Viewer, post: Post) -> bool:
+    """The author, the community's coordinators, and admins may edit, close and renew."""
+    return actor.is_authenticated and (
+        actor.id == post.author_id or is_coordinator(actor, post.community)
+    )
+
+
+def require_manage(actor: Viewer, post: Post) -> None:
+    if not can_manage(actor, post):
+        raise NotAllowed("Only the person who posted this, or a coordinator, can change it.")
+
+
+def update_post(actor: User, post: Post, data: PostInput) -> Post:
+    require_manage(actor, post)
+    if data.kind == "offer" and data.capacity < post.accepted_count:
+        raise PostError(
+            f"{post.accepted_count} people already have a place; the capacity can't be lower."
+        )
+    with write_transaction():
+        _apply(post, data)
+        if post.status == "fulfilled" and post.places_left > 0:
+            post.status = "open"
+        elif post.status == "open" and post.places_left == 0 and post.kind == "offer":
+            post.status = "fulfilled"
+        if post.is_standing:
+            post.expires_at = None
+        elif post.expires_at is None:
+            post.expires_at = now_utc() + timedelta(days=data.lifetime_days)
+    return post
+
+
+def close_post(actor: User, post: Post) -> None:
+    require_manage(actor, post)
+    if post.status == "closed":
+        raise PostError("This post is already closed.")
+    with write_transaction():
+        post.status = "closed"
+        post.closed_at = now_utc()
+
+
+def renew_post(actor: User, post: Post, days: int = DEFAULT_LIFETIME_DAYS) -> None:
+    """Open an expired or closed post again for another `days`."""
+    require_manage(actor, post)
+    with write_transaction():
+        post.expires_at = None if post.is_standing else now_utc() + timedelta(days=days)
+        post.closed_at = None
+        post.status = "fulfilled" if post.kind == "offer" and post.places_left == 0 else "open"
+
+
+def display_status(post: Post, now: datetime | None = None) -> str:
+    """What a reader should be told: an open post past its expiry reads as expired even before
+    `flask posts expire` has run."""
+    now = now or now_utc()
+    if post.status == "open" and post.expires_at is not None and post.expires_at <= now:
+        return "expired"
+    return post.status
+
+
+def expire_posts(now: datetime | None = None) -> int:
+    """Mark every open or fulfilled post past its expiry as expired; returns how many."""
+    now = now or now_utc()
+    with write_transaction():
+        result = db.session.execute(
+            update(Post)
+            .where(
+                Post.status.in_(("open", "fulfilled")),
+                Post.expires_at.is_not(None),
+                Post.expires_at <= now,
+            )
+            .values(status="expired", updated_at=now)
+        )
+    return result.rowcount or 0
+
+
+def follow(user: User, post: Post) -> None:
+    if not can_see(user, post):
+        raise NotAllowed("You can't see this post.")
+    with write_transaction():
+        if db.session.get(PostFollow, (post.id, user.id)) is None:
+            db.session.add(PostFollow(post_id=post.id, user_id=user.id))
+
+
+def get_visible(viewer: Viewer, post_id: int) -> Post | None:
+    """The post if it exists and the viewer may see it; None answers as 404 either way."""
+    post = db.session.get(Post, post_id)
+    if post is None:
+        return None
+    if not can_see(viewer, post, involved=_is_party_to_a_claim(viewer, post)):
+        return None
+    return post
+
+
+def _is_party_to_a_claim(viewer: Viewer, post: Post) -> bool:
+    if not viewer.is_authenticated or post.hidden_at is None:
+        return False
+    return (
+        db.session.scalar(
+            select(Claim.id).where(Claim.post_id == post.id, Claim.claimant_id == viewer.id)
+        )
+        is not None
+    )
+
+
+# --- Browse and search ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BrowseFilters:
+    kind: str = ""
+    category: str = ""
+    tag: str = ""
+    community: str = ""  # a slug
+    within_km: float | None = None
+    status: str = "open"  # open | all
+    q: str = ""
+    sort: str = "newest"
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class BrowsePage:
+    posts: list[Post]
+    page: int
+    has_next: bool
+    distances: dict[int, float]
+
+
+def _fts_condition(query: str) -> ColumnElement[bool] | None:
+    """Full-text match through the database's own index, whatever the dialect."""
+    words = re.findall(r"\w+", query.lower())[:10]
+    if not words:
+        return None
+    if db.engine.dialect.name == "sqlite":
+        match = " ".join(f'"{word}"' for word in words)  # quoted: input is never FTS syntax
+        ids = text("SELECT rowid FROM posts_fts WHERE posts_fts MATCH :match").bindparams(
+            match=match
+        )
+        return Post.id.in_(ids.columns(rowid=db.Integer))
+    tsquery = func.plainto_tsquery("english", " ".join(words))
+    return func.to_tsvector("english", Post.search_text).op("@@")(tsquery)
+
+
+def _squared_degrees(lat: float, lon: float) -> ColumnElement[float]:
+    """Squared distance in degrees of latitude (an equirectangular approximation, exact enough
+    within a city) so SQL can filter and sort by distance without trigonometry."""
+    scale = cos(radians(lat))
+    return (Post.lat - lat) * (Post.lat - lat) + ((Post.lon - lon) * scale) * (
+        (Post.lon - lon) * scale
+    )
+
+
+def browse(viewer: Viewer, filters: BrowseFilters, per_page: int = PAGE_SIZE) -> BrowsePage:
+    """One page of posts the viewer may see, filtered and sorted as asked.
+
+    Fetches one row more than the page to know whether a next page exists, so no COUNT over
+    the whole result; tags, authors and communities load in one query each (no N+1).
+    """
+    now = now_utc()
+    statement = select(Post).where(visible_to(viewer))
+    if filters.kind in ("offer", "need"):
+        statement = statement.where(Post.kind == filters.kind)
+    if filters.category in CATEGORIES:
+        statement = statement.where(Post.category == filters.category)
+    if filters.tag:
+        statement = statement.where(
+            Post.id.in_(select(PostTag.post_id).where(PostTag.tag == filters.tag.lower()))
+        )
+    if filters.community:
+        statement = statement.join(Community, Community.id == Post.community_id).where(
+            Community.slug == filters.community
+        )
+    if filters.status != "all":
+        statement = statement.where(
+            Post.status == "open", or_(Post.expires_at.is_(None), Post.expires_at > now)
+        )
+    if filters.q.strip():
+        condition = _fts_condition(filters.q)
+        if condition is not None:
+            statement = statement.where(condition)
+
+    home = viewer.neighbourhood if viewer.is_authenticated else None
+    if home is not None and filters.within_km:
+        limit_degrees = filters.within_km / KM_PER_DEGREE
+        statement = statement.where(_squared_degrees(home.lat, home.lon) <= limit_degrees**2)
+    if filters.sort == "nearest" and home is not None:
+        statement = statement.order_by(_squared_degrees(home.lat, home.lon), Post.id.desc())
+    elif filters.sort == "ending":
+        statement = statement.order_by(
+            Post.expires_at.is_(None), Post.expires_at.asc(), Post.id.desc()
+        )
+    else:
+        statement = statement.order_by(Post.created_at.desc(), Post.id.desc())
+
+    page = max(1, filters.page)
+    rows = list(
+        db.session.scalars(
+            statement.options(
+                selectinload(Post.tags),
+                selectinload(Post.author),
+                selectinload(Post.community),
+                selectinload(Post.neighbourhood),
+            )
+            .limit(per_page + 1)
+            .offset((page - 1) * per_page)
+        )
+    )
+    posts = rows[:per_page]
+    distances = {p.id: distance_km(home.lat, home.lon, p.lat, p.lon) for p in posts} if home else {}
+    return BrowsePage(posts, page, len(rows) > per_page, distances)
