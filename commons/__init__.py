@@ -63,9 +63,10 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .communities.views import bp as communities_bp
     from .main.views import bp as main_bp
+    from .posts.views import bp as posts_bp
     from .profiles.views import bp as profiles_bp
 
-    for bp in (main_bp, accounts_bp, profiles_bp, communities_bp):
+    for bp in (main_bp, accounts_bp, profiles_bp, communities_bp, posts_bp):
         app.register_blueprint(bp)
 
 
