@@ -12,6 +12,7 @@ from .accounts import services as accounts
 from .accounts.models import User
 from .database import write_transaction
 from .extensions import db
+from .posts.cli import posts_cli
 
 users = AppGroup("users", help="Manage members.")
 
@@ -54,3 +55,4 @@ def create_admin(email: str, password: str, name: str) -> None:
 def init_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(users)
+    app.cli.add_command(posts_cli)
