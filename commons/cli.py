@@ -20,19 +20,24 @@ users = AppGroup("users", help="Manage members.")
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has members.")
 @click.option("--members", type=click.IntRange(min=0), default=0, help="Extra bulk members.")
-def seed_demo(if_empty: bool, members: int) -> None:
+@click.option("--posts", type=click.IntRange(min=0), default=0, help="Extra bulk posts.")
+def seed_demo(if_empty: bool, members: int, posts: int) -> None:
     """Create the demo neighbourhood and print its logins; add bulk members for benchmarks."""
     if demo.is_empty():
         logins = demo.seed_neighbourhood()
         click.echo("Demo neighbourhood ready. Log in at http://127.0.0.1:5000/login with:")
         for login in logins:
             click.echo(f"  {login.email:28} {login.role:28} password: {demo.DEMO_PASSWORD}")
-    elif if_empty and not members:
+    elif if_empty and not (members or posts):
         click.echo("The database already has members; not seeding the demo.")
         return
     if members:
         with click.progressbar(length=members, label=f"Adding {members} members") as bar:
             for added in demo.bulk_members(members):
+                bar.update(added)
+    if posts:
+        with click.progressbar(length=posts, label=f"Adding {posts} posts") as bar:
+            for added in demo.bulk_posts(posts):
                 bar.update(added)
 
 

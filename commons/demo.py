@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, insert, select
 
@@ -13,6 +14,8 @@ from .accounts.services import hash_password
 from .communities.models import Community, Membership, Neighbourhood
 from .database import now_utc, write_transaction
 from .extensions import db
+from .posts import services as post_services
+from .posts.models import Post
 from .profiles.models import AvailabilitySlot, MemberSkill
 
 DEMO_PASSWORD = "neighbour-2026"
@@ -224,7 +227,157 @@ def seed_neighbourhood(seed: int = 7) -> list[DemoLogin]:
         )
         db.session.add(admin)
         logins.append(DemoLogin(admin.email, admin.display_name, "site admin"))
+    seed_posts(rng)
     return logins
+
+
+# An offer and a need for every category, in the words neighbours use.
+POST_IDEAS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "tools": (
+        ("Ladder and drill to lend", "Three-metre ladder, cordless drill with bits."),
+        ("Need a hedge trimmer for a day", "Our hedge is taking over the pavement."),
+    ),
+    "food": (
+        ("Spare courgettes and tomatoes", "Allotment glut, come and take a bagful."),
+        ("Hot meals for a week after surgery", "I can't stand at the cooker for a while."),
+    ),
+    "transport": (
+        ("Lifts to the supermarket on Saturdays", "I drive there every Saturday morning."),
+        ("Lift to the clinic on Tuesday", "Appointment at 10:30, I can't manage the bus."),
+    ),
+    "childcare": (
+        ("School pick-up on Thursdays", "I collect my two anyway and can take one more."),
+        ("Someone to mind a toddler for an hour", "Just while I go to a job interview."),
+    ),
+    "tutoring": (
+        ("Maths homework help for teenagers", "Retired teacher, GCSE level."),
+        ("Help with reading for my son", "He is eight and finds reading hard."),
+    ),
+    "languages": (
+        ("Spanish conversation over coffee", "Native speaker, happy to chat weekly."),
+        ("Practise English conversation", "I am learning and want to speak more."),
+    ),
+    "tech": (
+        ("Phone and laptop help for beginners", "Email, video calls, online shopping."),
+        ("Set up a video call with my grandchildren", "New tablet, no idea where to start."),
+    ),
+    "repairs": (
+        ("Bike repair on Saturdays", "Punctures, brakes, gears. Bring your bike."),
+        ("Wobbly chair leg needs fixing", "An old kitchen chair I'd like to keep."),
+    ),
+    "gardening": (
+        ("Seedlings and cuttings to give away", "Tomatoes, mint, geraniums."),
+        ("Help digging a vegetable bed", "A couple of hours of digging, tea provided."),
+    ),
+    "pets": (
+        ("Dog walking on weekday mornings", "I walk mine at 7 and can take yours."),
+        ("Cat feeding while I'm away", "Four days in August, two visits a day."),
+    ),
+    "care": (
+        ("Weekly chat and a cup of tea", "For anyone feeling lonely, I'll visit."),
+        ("Company for my mum on Sundays", "She loves cards and a bit of gossip."),
+    ),
+    "moving": (
+        ("Van and a strong pair of arms", "Can help with a move now and then."),
+        ("Carry a sofa up two flights", "Needs two people, ten minutes' work."),
+    ),
+    "household": (
+        ("Children's winter coats, ages 4 to 8", "Clean, warm, outgrown."),
+        ("Need a cot for a new baby", "Due next month; a travel cot would do."),
+    ),
+    "health": (
+        ("Collect prescriptions for neighbours", "I pass the pharmacy every day."),
+        ("Someone to walk with me after my hip operation", "Short walks to build up."),
+    ),
+    "arts": (
+        ("Guitar lessons for beginners", "Acoustic, all ages, bring a guitar."),
+        ("Looking for a choir to join", "I sing alto and miss singing with others."),
+    ),
+    "other": (
+        ("Printer for the odd document", "Black and white, bring your own paper."),
+        ("Help filling in a housing form", "It is long and confusing."),
+    ),
+}
+
+
+def seed_posts(rng: random.Random) -> list[Post]:
+    """An offer and a need in every category, across the communities, one standing offer,
+    one public post, and one that ran past its expiry."""
+    members = list(
+        db.session.scalars(select(User).where(User.is_admin.is_(False)).order_by(User.id))
+    )
+    posts = []
+    for index, (category, (offer, need)) in enumerate(POST_IDEAS.items()):
+        for kind, (title, description) in (("offer", offer), ("need", need)):
+            author = members[(index * 2 + (kind == "need")) % len(members)]
+            home = next(m.community for m in author.memberships if m.status == "active")
+            post = post_services.create_post(
+                author,
+                post_services.PostInput(
+                    kind=kind,
+                    title=title,
+                    description=description,
+                    category=category,
+                    community_id=home.id,
+                    tags=[category],
+                    capacity=rng.choice((1, 1, 2, 3)) if kind == "offer" else 1,
+                    visibility="public" if index % 5 == 0 else "community",
+                    is_standing=category == "repairs" and kind == "offer",
+                ),
+            )
+            posts.append(post)
+    with write_transaction():
+        posts[-1].expires_at = now_utc() - timedelta(days=1)  # reads as expired
+    return posts
+
+
+def bulk_posts(count: int, batch: int = 2000, seed: int = 13) -> Iterator[int]:
+    """Add `count` posts by random members, yielding progress per batch (for benchmarks)."""
+    rng = random.Random(seed)
+    authors = db.session.execute(
+        select(Membership.user_id, Membership.community_id, Neighbourhood.lat, Neighbourhood.lon)
+        .join(Neighbourhood, Neighbourhood.community_id == Membership.community_id)
+        .where(Membership.status == "active")
+        .limit(5000)
+    ).all()
+    ideas = [
+        (c, k, t, d)
+        for c, pair in POST_IDEAS.items()
+        for k, (t, d) in zip(("offer", "need"), pair, strict=True)
+    ]
+    done = 0
+    while done < count:
+        size = min(batch, count - done)
+        rows = []
+        for _ in range(size):
+            user_id, community_id, lat, lon = rng.choice(authors)
+            category, kind, title, description = rng.choice(ideas)
+            created = now_utc() - timedelta(minutes=rng.randrange(60 * 24 * 60))
+            rows.append(
+                {
+                    "kind": kind,
+                    "title": title,
+                    "description": description,
+                    "category": category,
+                    "community_id": community_id,
+                    "author_id": user_id,
+                    "capacity": 1,
+                    "accepted_count": 0,
+                    "visibility": rng.choice(("community", "community", "public")),
+                    "status": "open",
+                    "is_standing": False,
+                    "expires_at": created + timedelta(days=30 + rng.randrange(60)),
+                    "lat": lat + rng.uniform(-0.004, 0.004),
+                    "lon": lon + rng.uniform(-0.004, 0.004),
+                    "search_text": f"{title}\n{description}\n{category}",
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+        with write_transaction():
+            db.session.execute(insert(Post), rows)
+        done += size
+        yield size
 
 
 def bulk_members(count: int, batch: int = 1000, seed: int = 11) -> Iterator[int]:
