@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 export FLASK_APP := wsgi
 
-.PHONY: install run test test-sqlite test-postgres lint format bench chromium clean
+.PHONY: install run test lint format bench bench-web chromium wrk clean
 
 $(VENV)/bin/python:
 	$(PY) -m venv $(VENV)
@@ -48,6 +48,12 @@ format: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
+
+wrk:
+	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
+
+bench-web: $(VENV)/.installed-test wrk
+	$(BIN)/python -m bench.web
 
 clean:
 	rm -rf $(VENV) instance/commons.db*
