@@ -26,6 +26,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    CLAIM_LIMIT = "30 per hour"  # answers to posts, per member
+    MESSAGE_LIMIT = "60 per 10 minutes"  # messages in claim threads, per member
     PASSWORD_RESET_MAX_AGE = 60 * 60
     MAIL_BACKEND = "log"  # log | memory | smtp
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Commons <no-reply@commons.local>")

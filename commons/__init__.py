@@ -61,12 +61,24 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .claims.views import bp as claims_bp
     from .communities.views import bp as communities_bp
     from .main.views import bp as main_bp
+    from .moderation.views import bp as moderation_bp
+    from .notifications.views import bp as notifications_bp
     from .posts.views import bp as posts_bp
     from .profiles.views import bp as profiles_bp
 
-    for bp in (main_bp, accounts_bp, profiles_bp, communities_bp, posts_bp):
+    for bp in (
+        main_bp,
+        accounts_bp,
+        profiles_bp,
+        communities_bp,
+        posts_bp,
+        notifications_bp,
+        moderation_bp,
+        claims_bp,
+    ):
         app.register_blueprint(bp)
 
 

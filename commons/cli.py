@@ -12,6 +12,7 @@ from .accounts import services as accounts
 from .accounts.models import User
 from .database import write_transaction
 from .extensions import db
+from .notifications.cli import notifications_cli
 from .posts.cli import posts_cli
 
 users = AppGroup("users", help="Manage members.")
@@ -61,3 +62,4 @@ def init_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(users)
     app.cli.add_command(posts_cli)
+    app.cli.add_command(notifications_cli)

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import text
 
+from ..claims import services as claims
 from ..communities import services as communities
 from ..extensions import db
 
@@ -20,6 +21,7 @@ def index():
         "main/dashboard.html",
         my_communities=communities.communities_of(current_user),
         pending=communities.communities_of(current_user, status="pending"),
+        claims_dashboard=claims.claims_for_dashboard(current_user),
     )
 
 

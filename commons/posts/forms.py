@@ -19,7 +19,8 @@ from .models import CATEGORIES
 
 
 def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
+    # NUL has no meaning in text, and PostgreSQL refuses to store it (a 500, not a message).
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
 class PostForm(FlaskForm):
@@ -52,6 +53,7 @@ class PostForm(FlaskForm):
         "Tags",
         description="Optional words to help people find it, separated by commas.",
         validators=[Length(max=300, message="Please keep the tags under 300 characters.")],
+        filters=[_strip],
     )
     community = SelectField("Community", coerce=str, validate_choice=True)
     capacity = IntegerField(
@@ -85,7 +87,7 @@ class PostForm(FlaskForm):
         validators=[Length(max=80, message="A name can be at most 80 characters.")],
         filters=[_strip],
     )
-    request_key = HiddenField()
+    request_key = HiddenField(filters=[_strip])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -77,7 +77,7 @@ def _apply(post: Post, data: PostInput) -> None:
     post.title = data.title.strip()
     post.description = data.description.strip()
     post.category = data.category
-    post.capacity = data.capacity if data.kind == "offer" else 1
+    post.capacity = data.capacity if post.kind == "offer" else 1  # an edit can't change kind
     post.visibility = data.visibility
     post.is_standing = data.is_standing
     post.on_behalf_of = (data.on_behalf_of or "").strip() or None
@@ -135,11 +135,17 @@ def require_manage(actor: Viewer, post: Post) -> None:
 
 def update_post(actor: User, post: Post, data: PostInput) -> Post:
     require_manage(actor, post)
-    if data.kind == "offer" and data.capacity < post.accepted_count:
+    if (data.on_behalf_of or "").strip() != (post.on_behalf_of or "") and not is_coordinator(
+        actor, post.community
+    ):
+        raise NotAllowed("Only coordinators can post on behalf of a neighbour.")
+    if post.kind == "offer" and data.capacity < post.accepted_count:
         raise PostError(
             f"{post.accepted_count} people already have a place; the capacity can't be lower."
         )
-    with write_transaction():
+    # No flush until every field is set: a half-applied edit (no longer standing, no expiry
+    # yet) breaks the table's checks.
+    with write_transaction(), db.session.no_autoflush:
         _apply(post, data)
         if post.status == "fulfilled" and post.places_left > 0:
             post.status = "open"

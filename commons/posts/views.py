@@ -20,17 +20,22 @@ def _not_allowed(error: NotAllowed):
     return render_error(403, detail=str(error))
 
 
+def _arg(name: str, limit: int) -> str:
+    """A text parameter, without NUL characters (PostgreSQL refuses them in a query)."""
+    return request.args.get(name, "").replace("\x00", "")[:limit]
+
+
 def _filters() -> services.BrowseFilters:
     args = request.args
     within = args.get("within_km", type=float)
     return services.BrowseFilters(
         kind=args.get("kind", ""),
         category=args.get("category", ""),
-        tag=args.get("tag", "")[:40],
-        community=args.get("community", "")[:80],
+        tag=_arg("tag", 40),
+        community=_arg("community", 80),
         within_km=within if within and 0 < within <= 200 else None,
         status="all" if args.get("status") == "all" else "open",
-        q=args.get("q", "")[:200],
+        q=_arg("q", 200),
         sort=args.get("sort", "newest") if args.get("sort") in services.SORTS else "newest",
         page=max(1, min(args.get("page", 1, type=int) or 1, 10_000)),
     )

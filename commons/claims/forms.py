@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from .services import MESSAGE_MAX, ON_BEHALF_MAX, THANKS_MAX
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+class ClaimForm(FlaskForm):
+    message = TextAreaField(
+        "Your message",
+        description="Say hello, and when or how you could meet. Only the two of you see it.",
+        validators=[
+            Length(max=MESSAGE_MAX, message=f"Please keep this under {MESSAGE_MAX} characters.")
+        ],
+        filters=[_strip],
+    )
+    on_behalf_of = StringField(
+        "On behalf of (optional)",
+        description="Coordinators: the name of a neighbour without an account you answer for.",
+        validators=[
+            Optional(),
+            Length(max=ON_BEHALF_MAX, message=f"A name needs at most {ON_BEHALF_MAX} characters."),
+        ],
+        filters=[_strip],
+    )
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(
+        "Message",
+        validators=[
+            DataRequired("Please write a message."),
+            Length(
+                max=MESSAGE_MAX, message=f"Please keep a message under {MESSAGE_MAX} characters."
+            ),
+        ],
+        filters=[_strip],
+    )
+
+
+class ThanksForm(FlaskForm):
+    note = TextAreaField(
+        "Your thanks",
+        description="A few words about what it meant to you. It shows on their profile.",
+        validators=[
+            DataRequired("Please write a few words of thanks."),
+            Length(max=THANKS_MAX, message=f"Please keep this under {THANKS_MAX} characters."),
+        ],
+        filters=[_strip],
+    )

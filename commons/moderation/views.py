@@ -1,0 +1,213 @@
+"""Reporting posts, messages and members, blocking, and the coordinators' list of reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, request, url_for
+from flask_login import current_user, login_required
+
+from ..accounts.models import User
+from ..communities import services as communities
+from ..communities.models import Community
+from ..communities.permissions import NotAllowed
+from ..errors import render_error
+from ..extensions import db, htmx
+from ..web import form_error_status, redirect_to, render_page_or_partial
+from . import services
+from .forms import MemberReportForm, ReportForm
+
+bp = Blueprint("moderation", __name__)
+
+
+@bp.errorhandler(NotAllowed)
+def _not_allowed(error: NotAllowed):
+    return render_error(403, detail=str(error))
+
+
+@bp.errorhandler(services.NotFound)
+def _not_found(error: services.NotFound):
+    return render_error(404)
+
+
+@bp.app_context_processor
+def _profile_helpers() -> dict[str, object]:
+    def member_blocked(member: User) -> bool:
+        return current_user.is_authenticated and services.has_blocked(current_user, member)
+
+    return {"member_blocked": member_blocked}
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+def _report(
+    form: ReportForm | MemberReportForm,
+    file: Callable[[], object],
+    *,
+    subject: str,
+    back_url: str,
+    community: Community | None,
+    quote: str | None = None,
+):
+    """The report form (GET), or filing it (POST): 422 with the input kept when it needs
+    correcting, 409 when the report can't be made, and back to the thing once it is sent."""
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            status = form_error_status(form)
+        else:
+            try:
+                report = file()
+            except (services.OwnContent, services.AlreadyReported) as exc:
+                flash(str(exc), "info")
+                status = 409
+            except services.ModerationError as exc:
+                form.reason.errors = [*form.reason.errors, str(exc)]
+                status = 422
+            else:
+                sent_to = db.session.get(Community, report.community_id)
+                thanks = f"Thank you. The coordinators of {sent_to.name} will look at your report."
+                if htmx:
+                    return render_page_or_partial(
+                        "moderation/report.html",
+                        "moderation/_report_sent.html",
+                        thanks=thanks,
+                        back_url=back_url,
+                    )
+                flash(thanks, "success")
+                return redirect_to(back_url)
+    return render_page_or_partial(
+        "moderation/report.html",
+        "moderation/_report_form.html",
+        status,
+        form=form,
+        report_action=request.path,
+        subject=subject,
+        back_url=back_url,
+        community=community,
+        quote=quote,
+    )
+
+
+@bp.route("/posts/<int:post_id>/report", methods=["GET", "POST"])
+@login_required
+def report_post(post_id: int):
+    post = services.reportable_post(current_user, post_id)
+    form = ReportForm()
+    return _report(
+        form,
+        lambda: services.report_post(current_user, post, form.reason.data),
+        subject=f"the post “{post.title}”",
+        back_url=f"/posts/{post.id}",
+        community=post.community,
+        quote=post.description,
+    )
+
+
+@bp.route("/messages/<int:message_id>/report", methods=["GET", "POST"])
+@login_required
+def report_message(message_id: int):
+    message = services.reportable_message(current_user, message_id)
+    form = ReportForm()
+    return _report(
+        form,
+        lambda: services.report_message(current_user, message, form.reason.data),
+        subject=f"a message from {message.author.public_name}",
+        back_url=f"/claims/{message.claim_id}",
+        community=message.claim.post.community,
+        quote=message.body,
+    )
+
+
+@bp.route("/members/<int:member_id>/report", methods=["GET", "POST"])
+@login_required
+def report_member(member_id: int):
+    member = services.visible_member(current_user, member_id)
+    choices = services.shared_communities(current_user, member)
+    form = MemberReportForm()
+    form.community.choices = [(str(c.id), c.name) for c in choices]
+    chosen = {str(c.id): c for c in choices}
+
+    def file():
+        return services.report_member(
+            current_user, member, chosen[form.community.data], form.reason.data
+        )
+
+    return _report(
+        form,
+        file,
+        subject=member.display_name,
+        back_url=url_for("profiles.show", member_id=member.id),
+        community=choices[0] if len(choices) == 1 else None,
+    )
+
+
+# --- blocking --------------------------------------------------------------------------------
+
+
+def _member_or_404(member_id: int) -> User:
+    member = db.session.get(User, member_id)
+    if member is None:
+        abort(404)
+    return member
+
+
+def _after_block(member: User, message: str):
+    flash(message, "success")
+    if htmx:
+        return render_page_or_partial(
+            "profiles/show.html", "moderation/_member_safety.html", member=member
+        )
+    return redirect_to(url_for("profiles.show", member_id=member.id))
+
+
+def _refused(member: User, error: services.ModerationError):
+    flash(str(error), "error")
+    return render_page_or_partial(
+        "profiles/show.html", "moderation/_member_safety.html", 409, member=member
+    )
+
+
+@bp.post("/members/<int:member_id>/block")
+@login_required
+def block(member_id: int):
+    member = _member_or_404(member_id)
+    try:
+        services.block(current_user, member)
+    except services.OwnContent as exc:
+        return _refused(member, exc)
+    return _after_block(
+        member,
+        f"You have blocked {member.display_name}. You won't see claims, messages or "
+        "suggestions from each other.",
+    )
+
+
+@bp.post("/members/<int:member_id>/unblock")
+@login_required
+def unblock(member_id: int):
+    member = _member_or_404(member_id)
+    try:
+        services.unblock(current_user, member)
+    except services.OwnContent as exc:
+        return _refused(member, exc)
+    return _after_block(member, f"You have unblocked {member.display_name}.")
+
+
+# --- the coordinators' list ------------------------------------------------------------------
+
+
+@bp.get("/communities/<slug>/reports")
+@login_required
+def reports(slug: str):
+    community = communities.get_by_slug(slug)
+    if community is None:
+        abort(404)
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    return render_page_or_partial(
+        "moderation/reports.html",
+        "moderation/_reports.html",
+        community=community,
+        reports=services.reports_for(current_user, community, page),
+    )
