@@ -26,6 +26,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    POST_LIMIT = "20 per hour"  # new offers and needs, per member
     CLAIM_LIMIT = "30 per hour"  # answers to posts, per member
     MESSAGE_LIMIT = "60 per 10 minutes"  # messages in claim threads, per member
     PASSWORD_RESET_MAX_AGE = 60 * 60

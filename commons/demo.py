@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 
 from .accounts.models import User
 from .accounts.services import hash_password
+from .claims import services as claims
 from .communities.models import Community, Membership, Neighbourhood
 from .database import now_utc, write_transaction
 from .extensions import db
@@ -180,6 +181,7 @@ def seed_neighbourhood(seed: int = 7) -> list[DemoLogin]:
                 bio=rng.choice(BIOS),
                 languages=", ".join(["English", *rng.sample(LANGUAGES[1:], rng.randint(0, 2))]),
                 neighbourhood=rng.choice(home.neighbourhoods),
+                notify_email="digest",
             )
             is_coordinator = index < len(communities)
             user.memberships.append(
@@ -227,7 +229,8 @@ def seed_neighbourhood(seed: int = 7) -> list[DemoLogin]:
         )
         db.session.add(admin)
         logins.append(DemoLogin(admin.email, admin.display_name, "site admin"))
-    seed_posts(rng)
+    posts = seed_posts(rng)
+    seed_claims(posts)
     return logins
 
 
@@ -329,6 +332,60 @@ def seed_posts(rng: random.Random) -> list[Post]:
     with write_transaction():
         posts[-1].expires_at = now_utc() - timedelta(days=1)  # reads as expired
     return posts
+
+
+def _neighbours_of(post: Post, count: int) -> list[User]:
+    """Active members of the post's community other than its author, in a stable order."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership)
+            .where(
+                Membership.community_id == post.community_id,
+                Membership.status == "active",
+                User.id != post.author_id,
+            )
+            .order_by(User.id)
+            .limit(count)
+        )
+    )
+
+
+def seed_claims(posts: list[Post]) -> None:
+    """Answers to the demo posts in every state, with a conversation and thanks on one."""
+    open_offers = [p for p in posts if p.kind == "offer" and p.status == "open"]
+    needs = [p for p in posts if p.kind == "need" and p.status == "open"]
+
+    # A finished exchange: asked, accepted, talked, done, thanked both ways.
+    need = needs[0]
+    helper, *_ = _neighbours_of(need, 1)
+    done = claims.make_claim(helper, need, "I can help with this on Saturday morning.")
+    claims.accept(need.author, done)
+    claims.send_message(need.author, done, "Thank you! Would 10 o'clock suit you?")
+    claims.send_message(helper, done, "10 is perfect, see you then.")
+    claims.complete(need.author, done)
+    claims.thank(need.author, done, "So kind of you, it made my week.")
+    claims.thank(helper, done, "Lovely to meet you!")
+
+    # A one-place offer that is taken, with someone on the waiting list.
+    full = next(p for p in open_offers if p.capacity == 1)
+    first, second = _neighbours_of(full, 2)
+    claims.accept(full.author, claims.make_claim(first, full, "I'd love to borrow this."))
+    claims.make_claim(second, full, "If it frees up, I'd like it too.")  # waitlisted
+
+    # Waiting for an answer, declined, withdrawn, cancelled.
+    others = [p for p in open_offers if p is not full][:4]
+    outcomes = ("pending", "declined", "withdrawn", "cancelled")
+    for post, outcome in zip(others, outcomes, strict=True):
+        (person,) = _neighbours_of(post, 1)
+        claim = claims.make_claim(person, post, "Could I have this, please?")
+        if outcome == "declined":
+            claims.decline(post.author, claim)
+        elif outcome == "withdrawn":
+            claims.withdraw(person, claim)
+        elif outcome == "cancelled":
+            claims.accept(post.author, claim)
+            claims.cancel(post.author, claim)
 
 
 def bulk_posts(count: int, batch: int = 2000, seed: int = 13) -> Iterator[int]:

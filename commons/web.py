@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, redirect, render_template, url_for
-from flask_wtf import FlaskForm
+from flask import Flask, redirect, render_template, request, url_for
 
 from .extensions import htmx
+from .forms import Form
 
 
 def render_page_or_partial(page: str, partial: str, status: int = 200, **context: Any):
@@ -20,7 +20,12 @@ def render_page_or_partial(page: str, partial: str, status: int = 200, **context
     return render_template(page, **context), status
 
 
-def form_error_status(form: FlaskForm) -> int:
+def query_arg(name: str, limit: int) -> str:
+    """A text parameter of the query string, cut to `limit`, without NUL characters."""
+    return request.args.get(name, "").replace("\x00", "")[:limit]
+
+
+def form_error_status(form: Form) -> int:
     """422 for input the user can correct in place; the form is shown again with their input."""
     return 422 if form.errors else 400
 

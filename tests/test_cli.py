@@ -6,9 +6,11 @@ from sqlalchemy import func, select
 
 from commons.accounts import services as accounts
 from commons.accounts.models import User
+from commons.claims.models import CLAIM_STATES, Claim
 from commons.communities.models import Community, Membership
 from commons.demo import DEMO_PASSWORD
 from commons.extensions import db
+from commons.posts.models import CATEGORIES, Post
 
 
 def _count(model) -> int:
@@ -62,3 +64,9 @@ def test_create_admin_creates_an_account_with_a_long_enough_password(runner):
     )
     assert result.exit_code == 0, result.output
     assert accounts.authenticate("new@example.org", "a long password").is_admin
+
+
+def test_the_demo_has_posts_in_every_category_and_claims_in_every_state(runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert set(db.session.scalars(select(Post.category).distinct())) == set(CATEGORIES)
+    assert set(db.session.scalars(select(Claim.status).distinct())) == set(CLAIM_STATES)

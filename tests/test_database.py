@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from commons.communities import services as communities
 from commons.communities.models import Membership
 from commons.extensions import db
+from tests.conftest import log_in, post
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
@@ -47,3 +48,20 @@ def test_simultaneous_joins_all_succeed(app, make_user, make_community):
         select(func.count(Membership.id)).where(Membership.community_id == community_id)
     )
     assert count == len(ids) + 1
+
+
+def test_nul_characters_never_reach_the_database(client, make_user):
+    """PostgreSQL refuses NUL in text; every form and search drops it instead of failing."""
+
+    user = make_user()
+
+    log_in(client, user)
+    assert client.get("/communities", query_string={"q": "north\x00"}).status_code == 200
+    response = post(
+        client,
+        "/settings/profile",
+        {"bio": "Hi\x00 there", "timezone": "Europe/London", "neighbourhood": ""},
+    )
+    assert response.status_code == 303
+    db.session.refresh(user)
+    assert user.bio == "Hi there"

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from ..forms import Form
 
 PASSWORD_MIN = 10
 
@@ -43,7 +44,7 @@ def _confirm(field: str) -> PasswordField:
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     email = _email()
     display_name = StringField(
         "Your name, as neighbours will see it",
@@ -57,22 +58,22 @@ class RegisterForm(FlaskForm):
     confirm = _confirm("password")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = _email()
     password = PasswordField("Password", validators=[DataRequired("Please enter your password.")])
     remember = BooleanField("Keep me logged in on this device")
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = _email()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = _new_password("New password")
     confirm = _confirm("password")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField(
         "Current password", validators=[DataRequired("Please enter your current password.")]
     )
@@ -80,7 +81,7 @@ class ChangePasswordForm(FlaskForm):
     confirm = _confirm("password")
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(
         "Your password, to confirm", validators=[DataRequired("Please enter your password.")]
     )

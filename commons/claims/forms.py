@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms import Form
 from .services import MESSAGE_MAX, ON_BEHALF_MAX, THANKS_MAX
 
 
@@ -11,7 +11,7 @@ def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(Form):
     message = TextAreaField(
         "Your message",
         description="Say hello, and when or how you could meet. Only the two of you see it.",
@@ -31,7 +31,7 @@ class ClaimForm(FlaskForm):
     )
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = TextAreaField(
         "Message",
         validators=[
@@ -44,7 +44,7 @@ class MessageForm(FlaskForm):
     )
 
 
-class ThanksForm(FlaskForm):
+class ThanksForm(Form):
     note = TextAreaField(
         "Your thanks",
         description="A few words about what it meant to you. It shows on their profile.",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..communities.permissions import NotAllowed, is_coordinator
 from ..errors import render_error
-from ..extensions import db, htmx, limiter
+from ..extensions import db, htmx
+from ..limits import member_limit
 from ..posts import services as posts
 from ..posts.models import Post
 from ..web import form_error_status, redirect_to, render_page_or_partial
@@ -38,15 +39,6 @@ TRANSITIONS = {
 @bp.errorhandler(NotAllowed)
 def _not_allowed(error: NotAllowed):
     return render_error(403, detail=str(error))
-
-
-def _member_key() -> str:
-    return f"member:{current_user.id}"
-
-
-def _saved(response) -> bool:
-    """Only what was saved counts against a limit, not a form sent back to be corrected."""
-    return response.status_code < 400
 
 
 def claim_box(post: Post, form: ClaimForm | None = None) -> dict[str, Any]:
@@ -122,7 +114,7 @@ def _claim_url(claim: Claim, anchor: str | None = None) -> str:
 
 @bp.post("/posts/<int:post_id>/claims")
 @login_required
-@limiter.limit(lambda: current_app.config["CLAIM_LIMIT"], key_func=_member_key, deduct_when=_saved)
+@member_limit("CLAIM_LIMIT")
 def create(post_id: int):
     post = posts.get_visible(current_user, post_id)
     if post is None:
@@ -180,9 +172,7 @@ def transition(claim_id: int, action: str):
 
 @bp.post("/claims/<int:claim_id>/messages")
 @login_required
-@limiter.limit(
-    lambda: current_app.config["MESSAGE_LIMIT"], key_func=_member_key, deduct_when=_saved
-)
+@member_limit("MESSAGE_LIMIT")
 def send_message(claim_id: int):
     claim, role = _party_claim_or_404(claim_id)
     form = MessageForm()

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import FloatField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from ..forms import Form
 from .services import NeighbourhoodInput
 
 
@@ -36,7 +36,7 @@ def parse_neighbourhoods(text: str) -> list[NeighbourhoodInput]:
     return places
 
 
-class CommunityForm(FlaskForm):
+class CommunityForm(Form):
     name = StringField(
         "Name",
         validators=[
@@ -98,7 +98,7 @@ class CommunityForm(FlaskForm):
             raise ValidationError(str(exc)) from exc
 
 
-class NeighbourhoodForm(FlaskForm):
+class NeighbourhoodForm(Form):
     name = StringField(
         "Name",
         validators=[DataRequired("Please give a name."), Length(max=80)],
@@ -112,9 +112,9 @@ class NeighbourhoodForm(FlaskForm):
     )
 
 
-class LeaveForm(FlaskForm):
+class LeaveForm(Form):
     successor = SelectField("Who should coordinate after you?", coerce=str, validate_choice=False)
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token travels with it."""

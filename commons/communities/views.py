@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user, login_required
 
 from ..errors import render_error
-from ..web import form_error_status, redirect_to, render_page_or_partial
+from ..web import form_error_status, query_arg, redirect_to, render_page_or_partial
 from . import permissions, services
 from .forms import CommunityForm, LeaveForm, NeighbourhoodForm, parse_neighbourhoods
 
@@ -27,7 +27,7 @@ def _not_allowed(error: permissions.NotAllowed):
 
 @bp.get("")
 def directory():
-    query = request.args.get("q", "")[:100]
+    query = query_arg("q", 100)
     sort = request.args.get("sort", "name")
     near = None
     if sort == "nearest" and current_user.is_authenticated:
@@ -161,7 +161,7 @@ def add_neighbourhood(slug: str):
 
 
 def _members_page(community, status: int = 200):
-    query = request.args.get("q", "")[:80]
+    query = query_arg("q", 80)
     page = request.args.get("page", 1, type=int) or 1
     return render_page_or_partial(
         "communities/members.html",

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ..forms import Form
 from .services import REASON_MAX
 
 
@@ -24,11 +24,11 @@ def _reason_field() -> TextAreaField:
     )
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     reason = _reason_field()
 
 
-class MemberReportForm(FlaskForm):
+class MemberReportForm(Form):
     community = SelectField(
         "Which community's coordinators should read this?",
         coerce=str,

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import secrets
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -15,15 +14,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..forms import Form
 from .models import CATEGORIES
 
 
 def _strip(value: object) -> object:
-    # NUL has no meaning in text, and PostgreSQL refuses to store it (a 500, not a message).
-    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+    return value.strip() if isinstance(value, str) else value
 
 
-class PostForm(FlaskForm):
+class PostForm(Form):
     kind = RadioField(
         "What is it?",
         choices=[SelectChoice("offer", "I can offer this"), SelectChoice("need", "I need this")],

@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 
 from ..communities.permissions import NotAllowed
 from ..errors import render_error
-from ..web import form_error_status, redirect_to, render_page_or_partial
+from ..limits import member_limit
+from ..web import form_error_status, query_arg, redirect_to, render_page_or_partial
 from . import services
 from .forms import PostForm, split_tags
 from .models import CATEGORIES, Post
@@ -20,22 +21,17 @@ def _not_allowed(error: NotAllowed):
     return render_error(403, detail=str(error))
 
 
-def _arg(name: str, limit: int) -> str:
-    """A text parameter, without NUL characters (PostgreSQL refuses them in a query)."""
-    return request.args.get(name, "").replace("\x00", "")[:limit]
-
-
 def _filters() -> services.BrowseFilters:
     args = request.args
     within = args.get("within_km", type=float)
     return services.BrowseFilters(
         kind=args.get("kind", ""),
         category=args.get("category", ""),
-        tag=_arg("tag", 40),
-        community=_arg("community", 80),
+        tag=query_arg("tag", 40),
+        community=query_arg("community", 80),
         within_km=within if within and 0 < within <= 200 else None,
         status="all" if args.get("status") == "all" else "open",
-        q=_arg("q", 200),
+        q=query_arg("q", 200),
         sort=args.get("sort", "newest") if args.get("sort") in services.SORTS else "newest",
         page=max(1, min(args.get("page", 1, type=int) or 1, 10_000)),
     )
@@ -85,6 +81,7 @@ def _input(form: PostForm) -> services.PostInput:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@member_limit("POST_LIMIT")
 def create():
     form = _form_with_choices(PostForm(kind=request.args.get("kind", "offer")))
     if not form.community.choices:

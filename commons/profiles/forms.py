@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     RadioField,
@@ -14,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..forms import Form
 from .models import WEEKDAYS
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -24,7 +24,7 @@ def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     bio = TextAreaField(
         "About you",
         description="A few words neighbours will see. No address or phone number, please.",
@@ -56,7 +56,7 @@ class ProfileForm(FlaskForm):
     timezone = SelectField("My time zone", choices=[SelectChoice(tz) for tz in TIMEZONES])
 
 
-class SlotForm(FlaskForm):
+class SlotForm(Form):
     weekday = SelectField(
         "Day",
         choices=[SelectChoice(str(i), DAY_NAMES[i]) for i in range(len(WEEKDAYS))],
@@ -70,7 +70,7 @@ class SlotForm(FlaskForm):
             raise ValidationError("The end time must be after the start time.")
 
 
-class NotificationsForm(FlaskForm):
+class NotificationsForm(Form):
     notify_email = RadioField(
         "Email me",
         choices=[

@@ -740,3 +740,19 @@ def test_a_nul_character_in_the_form_is_not_a_server_error(client, world):
     assert response.status_code in (303, 422)
     if response.status_code == 303:
         assert "\x00" not in db.session.scalar(select(Post.search_text))
+
+
+def test_posting_is_rate_limited_per_member_counting_only_saved_posts(app, client, world):
+    app.config["POST_LIMIT"] = "2 per hour"
+    log_in(client, world.member)
+    assert post(client, "/posts/new", form(world, title="")).status_code == 422  # not counted
+    for n in range(2):
+        response = post(client, "/posts/new", form(world, title=f"Offer {n}", request_key=f"k{n}"))
+        assert response.status_code == 303
+    refused = post(client, "/posts/new", form(world, title="One too many", request_key="k3"))
+    assert refused.status_code == 429
+    assert "Too many tries" in text(refused)
+    assert post_count() == 2
+    other = app.test_client()
+    log_in(other, world.other_member)  # the limit is per member, not for everyone
+    assert post(other, "/posts/new", form(world, title="Mine", request_key="k4")).status_code == 303
