@@ -31,6 +31,7 @@ class Config:
     MESSAGE_LIMIT = "60 per 10 minutes"  # messages in claim threads, per member
     PASSWORD_RESET_MAX_AGE = 60 * 60
     MAIL_BACKEND = "log"  # log | memory | smtp
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")  # for links in emails
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Commons <no-reply@commons.local>")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

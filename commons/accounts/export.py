@@ -13,7 +13,9 @@ from ..database import now_utc
 from .models import User
 
 Exporter = Callable[[User], Any]
+Eraser = Callable[[User], None]
 _exporters: dict[str, Exporter] = {}
+_erasers: list[Eraser] = []
 
 
 def exporter(section: str) -> Callable[[Exporter], Exporter]:
@@ -22,6 +24,18 @@ def exporter(section: str) -> Callable[[Exporter], Exporter]:
         return function
 
     return register
+
+
+def eraser(function: Eraser) -> Eraser:
+    """Register a function that removes a feature's personal data of a deleted member; it runs
+    inside the deletion's transaction."""
+    _erasers.append(function)
+    return function
+
+
+def erase_member_data(user: User) -> None:
+    for function in _erasers:
+        function(user)
 
 
 def export_member_data(user: User) -> dict[str, Any]:

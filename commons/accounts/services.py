@@ -15,6 +15,7 @@ from ..communities.services import ensure_can_leave_all
 from ..database import now_utc, write_transaction
 from ..extensions import db
 from ..mail import send_email
+from .export import erase_member_data
 from .models import User, new_session_token
 
 _hasher = PasswordHasher()
@@ -186,3 +187,4 @@ def delete_account(user: User, password: str) -> None:
         user.skills.clear()
         user.slots.clear()
         user.memberships.clear()
+        erase_member_data(user)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts.export import eraser, exporter
 from ..accounts.models import User
 from ..claims.models import Message
 from ..communities.models import Community, Membership
@@ -347,3 +348,28 @@ def unblock(blocker: User, member: User) -> None:
         db.session.execute(
             delete(Block).where(Block.blocker_id == blocker.id, Block.blocked_id == member.id)
         )
+
+
+@exporter("blocks")
+def _export_blocks(user: User) -> list[str]:
+    """Whom the member blocked (by name); who blocked them is not theirs to know."""
+    return list(
+        db.session.scalars(
+            select(User.display_name)
+            .join(Block, Block.blocked_id == User.id)
+            .where(Block.blocker_id == user.id)
+        )
+    )
+
+
+@exporter("reports")
+def _export_reports(user: User) -> list[dict[str, str]]:
+    rows = db.session.scalars(select(Report).where(Report.reporter_id == user.id))
+    return [{"about": r.target, "reason": r.reason, "at": r.created_at.isoformat()} for r in rows]
+
+
+@eraser
+def _erase_blocks(user: User) -> None:
+    db.session.execute(
+        delete(Block).where(or_(Block.blocker_id == user.id, Block.blocked_id == user.id))
+    )

@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from flask import current_app
+from sqlalchemy import delete, func, select, update
 
+from ..accounts.export import eraser, exporter
 from ..accounts.models import User
 from ..database import now_utc, write_transaction
 from ..extensions import db
@@ -37,6 +40,11 @@ def wants_email_for(user: User, kind: str) -> bool:
     return bool(getattr(user, KIND_PREFERENCE.get(kind, "notify_claims"), True))
 
 
+def absolute(link: str) -> str:
+    """A link that works from an email: the site's address in front of the path."""
+    return current_app.config["SITE_URL"].rstrip("/") + link
+
+
 def notify(user: User, kind: str, text: str, link: str = "/") -> Notification | None:
     """Record a notification for `user` inside the caller's transaction; email it at once when
     the member asked for immediate email for this kind. Former members get nothing.
@@ -47,7 +55,9 @@ def notify(user: User, kind: str, text: str, link: str = "/") -> Notification | 
     notification = Notification(user_id=user.id, kind=kind, text=text[:300], link=link)
     db.session.add(notification)
     if user.notify_email == "immediate" and wants_email_for(user, kind):
-        send_email(user.email, f"Commons: {text[:80]}", f"{text}\n\nSee it on Commons: {link}\n")
+        send_email(
+            user.email, f"Commons: {text[:80]}", f"{text}\n\nSee it on Commons: {absolute(link)}\n"
+        )
         notification.emailed_at = now_utc()
     return notification
 
@@ -136,7 +146,7 @@ def _digest_body(user: User, items: list[Notification], more: int) -> str:
         "",
     ]
     for item in items:
-        lines += [f"- {item.text}", f"  {item.link}"]
+        lines += [f"- {item.text}", f"  {absolute(item.link)}"]
     if more:
         lines += ["", f"...and {more} more on Commons: /notifications"]
     lines += [
@@ -209,3 +219,19 @@ def send_digest(now: datetime | None = None) -> int:
         except OSError:  # smtplib's errors are OSErrors: one bad address must not stop the rest
             logger.exception("digest email failed", extra={"fields": {"user_id": member_id}})
     return sent
+
+
+@exporter("notifications")
+def _export_notifications(user: User) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+    )
+    return [
+        {"text": n.text, "link": n.link, "at": n.created_at.isoformat(), "read": bool(n.read_at)}
+        for n in rows
+    ]
+
+
+@eraser
+def _erase_notifications(user: User) -> None:
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))

@@ -13,6 +13,9 @@ from commons.accounts.export import export_member_data
 from commons.accounts.models import User
 from commons.extensions import db
 from commons.mail import outbox
+from commons.moderation.models import Block
+from commons.notifications.models import Notification
+from commons.notifications.services import notify
 from tests.conftest import PASSWORD
 
 SECRET = "test-secret"
@@ -138,3 +141,13 @@ def test_export_holds_my_profile_and_memberships_as_json(world):
         }
     ]
     assert world.other_member.email not in json.dumps(data)
+
+
+def test_deleting_an_account_erases_notifications_and_blocks(world):
+    notify(world.member, "claim", "Someone answered your post", "/")
+    db.session.add(Block(blocker_id=world.other_member.id, blocked_id=world.member.id))
+    db.session.commit()
+    assert export_member_data(world.member)["notifications"][0]["text"].startswith("Someone")
+    services.delete_account(world.member, PASSWORD)
+    assert db.session.query(Notification).filter_by(user_id=world.member.id).count() == 0
+    assert db.session.query(Block).count() == 0
