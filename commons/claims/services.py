@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, update
@@ -691,3 +691,55 @@ def _export_thanks(user: User) -> list[dict[str, Any]]:
         }
         for thanks in given
     ]
+
+
+@dataclass(frozen=True)
+class Trust:
+    """What a profile shows instead of star ratings: reciprocity and responsiveness."""
+
+    completed: int
+    thanks_count: int
+    recent_thanks: list[Thanks]
+    usual_response: timedelta | None  # median time to answer a claim on their posts
+
+
+def trust_of(member: User, recent: int = 5) -> Trust:
+    completed = db.session.scalar(
+        select(func.count(Claim.id))
+        .join(Post, Post.id == Claim.post_id)
+        .where(
+            Claim.status == "completed",
+            or_(Claim.claimant_id == member.id, Post.author_id == member.id),
+        )
+    )
+    thanks_count = db.session.scalar(select(func.count(Thanks.id)).where(Thanks.to_id == member.id))
+    recent_thanks = list(
+        db.session.scalars(
+            select(Thanks)
+            .where(Thanks.to_id == member.id)
+            .options(selectinload(Thanks.giver))
+            .order_by(Thanks.id.desc())
+            .limit(recent)
+        )
+    )
+    answered = db.session.execute(
+        select(Claim.created_at, Claim.answered_at)
+        .join(Post, Post.id == Claim.post_id)
+        .where(Post.author_id == member.id, Claim.answered_at.is_not(None))
+        .order_by(Claim.id.desc())
+        .limit(50)
+    ).all()
+    waits = sorted(answered_at - created_at for created_at, answered_at in answered)
+    usual = waits[len(waits) // 2] if waits else None
+    return Trust(completed or 0, thanks_count or 0, recent_thanks, usual)
+
+
+def describe_wait(wait: timedelta | None) -> str:
+    """ "within an hour", "within a day", "in about 3 days": plain words, not a stopwatch."""
+    if wait is None:
+        return "not known yet"
+    if wait <= timedelta(hours=1):
+        return "within an hour"
+    if wait <= timedelta(days=1):
+        return "within a day"
+    return f"in about {round(wait / timedelta(days=1))} days"

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user, login_required
 
 from ..accounts.models import User
+from ..claims import services as claims
 from ..extensions import db
 from ..web import form_error_status, redirect_to, render_page_or_partial
 from . import services
@@ -122,4 +123,11 @@ def show(member_id: int):
     # A stranger's profile answers as if it did not exist: no one learns who lives where.
     if member is None or not services.can_view_profile(current_user, member):
         abort(404)
-    return render_page_or_partial("profiles/show.html", "profiles/_profile.html", member=member)
+    trust = claims.trust_of(member)
+    return render_page_or_partial(
+        "profiles/show.html",
+        "profiles/_profile.html",
+        member=member,
+        trust=trust,
+        usual_response=claims.describe_wait(trust.usual_response),
+    )

@@ -3,6 +3,8 @@ blocked pairs, the private thread and thanks."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -622,3 +624,29 @@ def test_export_holds_what_the_member_wrote(world, offer):
     ]
     assert [m["body"] for m in data["messages"]] == ["Saturday?"]
     assert [m["body"] for m in export_member_data(world.member)["messages"]] == ["Yes"]
+
+
+def test_a_profile_counts_completed_exchanges_thanks_and_usual_answer_time(world):
+    need = posts.create_post(
+        world.member,
+        PostInput(
+            kind="need",
+            title="Lift",
+            description="",
+            category="transport",
+            community_id=world.home.id,
+        ),
+    )
+    claim = claims.make_claim(world.other_member, need, "I can drive you.")
+    claims.accept(world.member, claim)
+    claims.complete(world.member, claim)
+    claims.thank(world.other_member, claim, "Thanks for trusting me.")
+    claims.thank(world.member, claim, "You were wonderful.")
+
+    mine, theirs = claims.trust_of(world.member), claims.trust_of(world.other_member)
+    assert (mine.completed, theirs.completed) == (1, 1)
+    assert [t.note for t in theirs.recent_thanks] == ["You were wonderful."]
+    assert mine.thanks_count == 1
+    assert claims.describe_wait(mine.usual_response) == "within an hour"
+    assert claims.describe_wait(theirs.usual_response) == "not known yet"
+    assert claims.describe_wait(timedelta(days=3, hours=2)) == "in about 3 days"
