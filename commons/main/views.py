@@ -9,6 +9,7 @@ from sqlalchemy import text
 from ..claims import services as claims
 from ..communities import services as communities
 from ..extensions import db
+from ..posts import services as posts
 
 bp = Blueprint("main", __name__)
 
@@ -22,6 +23,8 @@ def index():
         my_communities=communities.communities_of(current_user),
         pending=communities.communities_of(current_user, status="pending"),
         claims_dashboard=claims.claims_for_dashboard(current_user),
+        my_posts=posts.posts_of(current_user),
+        display_status=posts.display_status,
     )
 
 

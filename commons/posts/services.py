@@ -336,3 +336,16 @@ def browse(viewer: Viewer, filters: BrowseFilters, per_page: int = PAGE_SIZE) ->
     posts = rows[:per_page]
     distances = {p.id: distance_km(home.lat, home.lon, p.lat, p.lon) for p in posts} if home else {}
     return BrowsePage(posts, page, len(rows) > per_page, distances)
+
+
+def posts_of(author: User, limit: int = 50) -> list[Post]:
+    """The member's own posts that are still live (open or fulfilled), newest first."""
+    return list(
+        db.session.scalars(
+            select(Post)
+            .where(Post.author_id == author.id, Post.status.in_(("open", "fulfilled")))
+            .options(selectinload(Post.community))
+            .order_by(Post.created_at.desc(), Post.id.desc())
+            .limit(limit)
+        )
+    )

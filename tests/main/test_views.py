@@ -1,3 +1,4 @@
+from commons.posts.services import PostInput, create_post
 from tests.conftest import log_in
 
 
@@ -35,3 +36,21 @@ def test_every_response_carries_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Request-ID"]
+
+
+def test_the_dashboard_lists_my_open_posts(client, world):
+    create_post(
+        world.member,
+        PostInput(
+            kind="need",
+            title="Lift to the clinic",
+            description="",
+            category="transport",
+            community_id=world.home.id,
+        ),
+    )
+    log_in(client, world.member)
+    page = client.get("/").get_data(as_text=True)
+    assert "My open posts" in page and "Lift to the clinic" in page
+    log_in(other := client.application.test_client(), world.other_member)
+    assert "Lift to the clinic" not in other.get("/").get_data(as_text=True)
