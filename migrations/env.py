@@ -5,6 +5,7 @@ from alembic import context
 from flask import current_app
 
 import commons.models  # noqa: F401  (every model, so autogenerate sees the whole schema)
+from commons.posts.models import described_by_models
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -95,7 +96,12 @@ def run_migrations_online():
             # Batch migrations copy tables; foreign keys must be off for that, and SQLite
             # ignores this pragma inside a transaction, so it goes straight to the driver.
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            include_name=lambda name, kind, parents: described_by_models(name),
+            **conf_args,
+        )
 
         with context.begin_transaction():
             context.run_migrations()

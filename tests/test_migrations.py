@@ -12,6 +12,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from commons.extensions import db
+from commons.posts.models import described_by_models
 from tests.conftest import _make_app, _postgres_database
 
 
@@ -24,18 +25,14 @@ def empty_database(tmp_path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
 
 
-def _not_full_text_search(name, kind, parent_names) -> bool:
-    """The search index differs by database and lives in the migration only."""
-    return not (name or "").startswith(("posts_fts", "ix_posts_search"))
-
-
 def test_upgrade_gives_the_models_schema_and_downgrade_removes_it(empty_database):
     app = _make_app(empty_database)
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"include_name": _not_full_text_search}
+                connection,
+                opts={"include_name": lambda name, kind, parents: described_by_models(name)},
             )
             differences = compare_metadata(context, db.metadata)
         assert differences == []

@@ -45,6 +45,14 @@ KINDS = ("offer", "need")
 VISIBILITIES = ("community", "linked", "public")
 STATUSES = ("open", "fulfilled", "closed", "expired")
 DEFAULT_LIFETIME_DAYS = 30
+# The full-text index differs by database (an FTS5 table on SQLite, a GIN index on PostgreSQL),
+# so the migration makes it and the models do not describe it.
+SEARCH_INDEX_PREFIXES = ("posts_fts", "ix_posts_search")
+
+
+def described_by_models(name: str | None) -> bool:
+    """False for the search index's own objects, which Alembic must neither drop nor compare."""
+    return not (name or "").startswith(SEARCH_INDEX_PREFIXES)
 
 
 def _in(column: str, values: tuple[str, ...] | list[str]) -> str:
@@ -101,6 +109,8 @@ class Post(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
     closed_at: Mapped[datetime | None]
+    # When the author was told the post ends within three days (told once per expiry date).
+    expiry_warned_at: Mapped[datetime | None]
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     community: Mapped[Community] = relationship()

@@ -18,6 +18,7 @@ from ..communities.permissions import NotAllowed, Viewer, is_coordinator
 from ..database import now_utc, write_transaction
 from ..extensions import db
 from ..geo import distance_km
+from ..notifications.services import notify
 from .models import CATEGORIES, DEFAULT_LIFETIME_DAYS, Post, PostFollow, PostTag
 from .visibility import can_see, visible_to
 
@@ -172,6 +173,7 @@ def renew_post(actor: User, post: Post, days: int = DEFAULT_LIFETIME_DAYS) -> No
     require_manage(actor, post)
     with write_transaction():
         post.expires_at = None if post.is_standing else now_utc() + timedelta(days=days)
+        post.expiry_warned_at = None
         post.closed_at = None
         post.status = "fulfilled" if post.kind == "offer" and post.places_left == 0 else "open"
 
@@ -199,6 +201,38 @@ def expire_posts(now: datetime | None = None) -> int:
             .values(status="expired", updated_at=now)
         )
     return result.rowcount or 0
+
+
+EXPIRY_WARNING = timedelta(days=3)
+
+
+def warn_expiring(now: datetime | None = None) -> int:
+    """Tell each author whose open post ends within three days, once per expiry date (renewing
+    clears the mark). Returns how many were told."""
+    now = now or now_utc()
+    with write_transaction():
+        due = list(
+            db.session.scalars(
+                select(Post)
+                .where(
+                    Post.status == "open",
+                    Post.expires_at > now,
+                    Post.expires_at <= now + EXPIRY_WARNING,
+                    Post.expiry_warned_at.is_(None),
+                )
+                .options(selectinload(Post.author))
+            )
+        )
+        for post in due:
+            notify(
+                post.author,
+                "claim",
+                f"Your post \u201c{post.title}\u201d ends on {post.expires_at:%d %b}. "
+                "Renew it if you still need it.",
+                f"/posts/{post.id}",
+            )
+            post.expiry_warned_at = now
+    return len(due)
 
 
 def follow(user: User, post: Post) -> None:

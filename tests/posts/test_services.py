@@ -12,6 +12,7 @@ from commons.communities import services as communities
 from commons.communities.permissions import NotAllowed
 from commons.database import now_utc
 from commons.extensions import db
+from commons.notifications.models import Notification
 from commons.posts import services
 from commons.posts.models import Post, PostFollow
 from tests.posts.conftest import post_count
@@ -421,3 +422,15 @@ def test_following_is_for_those_who_can_see_the_post(world, make_post):
     assert sorted(followers) == sorted([post.author_id, world.member.id])
     with pytest.raises(NotAllowed):
         services.follow(world.away_member, post)
+
+
+def test_authors_are_told_once_when_a_post_ends_within_three_days(make_post, author):
+    soon = make_post(title="Ends soon", lifetime_days=2)
+    make_post(title="Ends later", lifetime_days=10)
+    make_post(title="Ongoing", is_standing=True)
+    assert services.warn_expiring() == 1
+    assert services.warn_expiring() == 0  # once per expiry date
+    texts = [n.text for n in db.session.scalars(select(Notification))]
+    assert len(texts) == 1 and "Ends soon" in texts[0]
+    services.renew_post(author, soon, days=2)  # renewing starts the count again
+    assert services.warn_expiring() == 1
