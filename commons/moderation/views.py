@@ -13,6 +13,7 @@ from ..communities.models import Community
 from ..communities.permissions import NotAllowed
 from ..errors import render_error
 from ..extensions import db, htmx
+from ..profiles.views import profile_context
 from ..web import form_error_status, redirect_to, render_page_or_partial
 from . import services
 from .forms import MemberReportForm, ReportForm
@@ -157,7 +158,7 @@ def _after_block(member: User, message: str):
     flash(message, "success")
     if htmx:
         return render_page_or_partial(
-            "profiles/show.html", "moderation/_member_safety.html", member=member
+            "profiles/show.html", "moderation/_member_safety.html", **profile_context(member)
         )
     return redirect_to(url_for("profiles.show", member_id=member.id))
 
@@ -165,7 +166,7 @@ def _after_block(member: User, message: str):
 def _refused(member: User, error: services.ModerationError):
     flash(str(error), "error")
     return render_page_or_partial(
-        "profiles/show.html", "moderation/_member_safety.html", 409, member=member
+        "profiles/show.html", "moderation/_member_safety.html", 409, **profile_context(member)
     )
 
 

@@ -123,11 +123,16 @@ def show(member_id: int):
     # A stranger's profile answers as if it did not exist: no one learns who lives where.
     if member is None or not services.can_view_profile(current_user, member):
         abort(404)
-    trust = claims.trust_of(member)
     return render_page_or_partial(
-        "profiles/show.html",
-        "profiles/_profile.html",
-        member=member,
-        trust=trust,
-        usual_response=claims.describe_wait(trust.usual_response),
+        "profiles/show.html", "profiles/_profile.html", **profile_context(member)
     )
+
+
+def profile_context(member: User) -> dict:
+    """What `profiles/show.html` needs, for every view that shows a profile page."""
+    trust = claims.trust_of(member)
+    return {
+        "member": member,
+        "trust": trust,
+        "usual_response": claims.describe_wait(trust.usual_response),
+    }
