@@ -23,6 +23,7 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import psycopg
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -132,7 +133,8 @@ def main() -> None:
         return
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        run_on("PostgreSQL", PG_SERVER.replace("/postgres", f"/{name}"))
+        url = make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
+        run_on("PostgreSQL", url)
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()

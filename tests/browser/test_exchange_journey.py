@@ -74,6 +74,13 @@ def badge(page: Page) -> Locator:
     return main_nav.get_by_role("link", name=re.compile(r"^Notifications"))
 
 
+def expect_message(thread: Locator, index: int, author: str, body: str) -> None:
+    """The thread's message at `index` is `body`, shown as written by `author`."""
+    message = thread.get_by_role("listitem").nth(index)
+    expect(message.get_by_text(author, exact=True)).to_be_visible()
+    expect(message.get_by_text(body, exact=True)).to_be_visible()
+
+
 def mark_document(page: Page) -> None:
     """Leave a mark on this document: a full page load would wipe it, an htmx swap does not."""
     page.evaluate("window.__sameDocument = true")
@@ -141,20 +148,15 @@ def test_a_need_is_found_answered_talked_over_done_and_thanked(
     expect(rita_thread.get_by_role("listitem")).to_have_count(1)
     expect(rita_thread.get_by_label("Message")).to_have_value("")
     expect(noah_thread.get_by_role("listitem")).to_have_count(1, timeout=POLL_MS)
-    expect(noah_thread.get_by_role("listitem")).to_contain_text(
-        f"{RESIDENT} Wonderful! Could you come at ten?"
-    )
+    expect_message(noah_thread, 0, RESIDENT, "Wonderful! Could you come at ten?")
 
     noah_thread.get_by_label("Message").fill("Ten is fine. See you then.")
     noah_thread.get_by_role("button", name="Send").click()
     expect(noah_thread.get_by_role("listitem")).to_have_count(2)
-    expect(noah_thread.get_by_role("listitem").nth(1)).to_contain_text(
-        "You Ten is fine. See you then."
-    )
+    expect_message(noah_thread, 1, "You", "Ten is fine. See you then.")
     expect(rita_thread.get_by_role("listitem")).to_have_count(2, timeout=POLL_MS)
-    expect(rita_thread.get_by_role("listitem").nth(1)).to_contain_text(
-        f"{NEIGHBOUR} Ten is fine. See you then."
-    )
+    expect_message(rita_thread, 0, "You", "Wonderful! Could you come at ten?")
+    expect_message(rita_thread, 1, NEIGHBOUR, "Ten is fine. See you then.")
     assert_same_document(rita)
     assert_same_document(noah)
 
