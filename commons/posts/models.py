@@ -74,8 +74,11 @@ class Post(db.Model):
         ),
         CheckConstraint("is_standing OR expires_at IS NOT NULL", name="expiry_or_standing"),
         UniqueConstraint("author_id", "request_key"),
+        # Browse walks these in order and stops after a page: no sort of the whole table.
         Index("ix_posts_browse", "community_id", "status", "created_at"),
+        Index("ix_posts_newest", "status", "created_at", "id"),
         Index("ix_posts_expiry", "status", "expires_at"),
+        Index("ix_posts_place", "status", "lat", "lon"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -344,12 +344,19 @@ def browse(viewer: Viewer, filters: BrowseFilters, per_page: int = PAGE_SIZE) ->
     home = viewer.neighbourhood if viewer.is_authenticated else None
     if home is not None and filters.within_km:
         limit_degrees = filters.within_km / KM_PER_DEGREE
-        statement = statement.where(_squared_degrees(home.lat, home.lon) <= limit_degrees**2)
+        lon_degrees = limit_degrees / max(cos(radians(home.lat)), 0.01)
+        statement = statement.where(
+            # The box lets the (status, lat, lon) index narrow the rows; the circle is exact.
+            Post.lat.between(home.lat - limit_degrees, home.lat + limit_degrees),
+            Post.lon.between(home.lon - lon_degrees, home.lon + lon_degrees),
+            _squared_degrees(home.lat, home.lon) <= limit_degrees**2,
+        )
     if filters.sort == "nearest" and home is not None:
         statement = statement.order_by(_squared_degrees(home.lat, home.lon), Post.id.desc())
     elif filters.sort == "ending":
-        statement = statement.order_by(
-            Post.expires_at.is_(None), Post.expires_at.asc(), Post.id.desc()
+        # Standing posts never end, so "ending soon" lists the posts that do, soonest first.
+        statement = statement.where(Post.expires_at.is_not(None)).order_by(
+            Post.expires_at.asc(), Post.id.asc()
         )
     else:
         statement = statement.order_by(Post.created_at.desc(), Post.id.desc())
