@@ -40,6 +40,8 @@ def seed_demo(if_empty: bool, members: int, posts: int) -> None:
         with click.progressbar(length=posts, label=f"Adding {posts} posts") as bar:
             for added in demo.bulk_posts(posts):
                 bar.update(added)
+    if members or posts:
+        demo.refresh_planner_statistics()
 
 
 @users.command("create-admin")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from .accounts.models import User
 from .accounts.services import hash_password
@@ -491,3 +491,10 @@ def bulk_members(count: int, batch: int = 1000, seed: int = 11) -> Iterator[int]
             db.session.execute(insert(MemberSkill), skills)
         done += size
         yield size
+
+
+def refresh_planner_statistics() -> None:
+    """ANALYZE after a bulk load, so both databases' planners know the tables' new sizes and
+    pick the indexes (PostgreSQL's autovacuum would get there, but only later)."""
+    with write_transaction():
+        db.session.execute(text("ANALYZE"))

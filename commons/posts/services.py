@@ -9,7 +9,7 @@ from math import cos, radians
 
 from sqlalchemy import ColumnElement, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
 from ..claims.models import Claim
@@ -365,10 +365,11 @@ def browse(viewer: Viewer, filters: BrowseFilters, per_page: int = PAGE_SIZE) ->
     rows = list(
         db.session.scalars(
             statement.options(
+                # Many-to-one rows come in the same query; tags in one more.
+                joinedload(Post.author).load_only(User.id, User.display_name, User.deleted_at),
+                joinedload(Post.community).load_only(Community.id, Community.name, Community.slug),
+                joinedload(Post.neighbourhood),
                 selectinload(Post.tags),
-                selectinload(Post.author),
-                selectinload(Post.community),
-                selectinload(Post.neighbourhood),
             )
             .limit(per_page + 1)
             .offset((page - 1) * per_page)
