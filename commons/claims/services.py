@@ -357,6 +357,38 @@ def _promote_next(post: Post) -> Claim | None:
     return None
 
 
+def fill_from_waitlist(post: Post) -> list[Claim]:
+    """Give every free place of `post` to the waiting list in order (after the author raised
+    its capacity). Runs inside the caller's transaction; returns the claims that got a place."""
+    promoted = []
+    while post.places_left > 0:
+        claim = _promote_next(post)
+        if claim is None:
+            break
+        promoted.append(claim)
+    return promoted
+
+
+def settle_closed_post(post: Post) -> int:
+    """The author closed the post: answers still waiting (pending or waitlisted) are declined,
+    and their people told, so nobody waits for a post that is gone. Accepted exchanges go on.
+    Runs inside the caller's transaction; returns how many were declined."""
+    waiting = db.session.scalars(
+        select(Claim)
+        .where(Claim.post_id == post.id, Claim.status.in_(("pending", "waitlisted")))
+        .options(selectinload(Claim.claimant))
+    ).all()
+    for claim in waiting:
+        _move(claim, ("pending", "waitlisted"), "declined", answered_at=now_utc())
+        notify(
+            claim.claimant,
+            "claim",
+            f"{_title(post)} was closed by its author, so your answer is closed too.",
+            _link(claim),
+        )
+    return len(waiting)
+
+
 def accept(actor: User, claim: Claim) -> Claim:
     """The author accepts a pending claim, or a waitlisted one once a place is free.
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
+from ..claims import services as claims
 from ..claims.models import Claim
 from ..communities.models import Community, Membership
 from ..communities.permissions import NotAllowed, Viewer, is_coordinator
@@ -156,6 +157,8 @@ def update_post(actor: User, post: Post, data: PostInput) -> Post:
             post.expires_at = None
         elif post.expires_at is None:
             post.expires_at = now_utc() + timedelta(days=data.lifetime_days)
+        db.session.flush()
+        claims.fill_from_waitlist(post)
     return post
 
 
@@ -166,6 +169,8 @@ def close_post(actor: User, post: Post) -> None:
     with write_transaction():
         post.status = "closed"
         post.closed_at = now_utc()
+        db.session.flush()
+        claims.settle_closed_post(post)
 
 
 def renew_post(actor: User, post: Post, days: int = DEFAULT_LIFETIME_DAYS) -> None:

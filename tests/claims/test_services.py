@@ -15,6 +15,7 @@ from commons.claims.models import Claim, Message, Thanks
 from commons.communities.permissions import NotAllowed
 from commons.database import now_utc
 from commons.extensions import db
+from commons.notifications.models import Notification
 from commons.posts import services as posts
 from commons.posts.models import Post, PostFollow
 from commons.posts.services import PostInput
@@ -252,16 +253,17 @@ def test_nothing_is_accepted_on_a_post_that_is_no_longer_open(world, offer, chan
     else:
         offer.hidden_at = now_utc()
         db.session.commit()
-    with pytest.raises(claims.PostNotOpen):
+    with pytest.raises(claims.ClaimError):  # PostNotOpen, or the closed post's answer ended
         claims.accept(world.member, fresh(Claim, claim.id))
-    assert claim_status(claim.id) == "pending"
+    # Closing declines the answers still waiting; expiry and hiding leave them as they were.
+    assert claim_status(claim.id) == ("declined" if change == "closed" else "pending")
     assert fresh(Post, offer.id).accepted_count == 0
 
 
-def test_a_waitlisted_claim_can_be_accepted_once_a_place_is_free(world, offer, make_neighbour):
+def test_a_place_the_author_adds_goes_to_the_waiting_list(world, offer, make_neighbour):
     accepted_claim(world, offer)
     waiting = claims.make_claim(make_neighbour(), offer, "Hello")
-    # The author makes room for one more: the post opens again.
+    # The author makes room for one more: the first in line gets it at once.
     posts.update_post(
         world.member,
         fresh(Post, offer.id),
@@ -274,9 +276,6 @@ def test_a_waitlisted_claim_can_be_accepted_once_a_place_is_free(world, offer, m
             capacity=2,
         ),
     )
-    assert post_counts(offer.id) == (1, "open")
-    assert claims.allowed_actions(world.member, fresh(Claim, waiting.id))[0] == "accept"
-    claims.accept(world.member, fresh(Claim, waiting.id))
     assert claim_status(waiting.id) == "accepted"
     assert post_counts(offer.id) == (2, "fulfilled")
 
@@ -476,7 +475,7 @@ def test_no_promotion_on_a_closed_post(world, offer, make_neighbour):
     posts.close_post(world.member, fresh(Post, offer.id))
     claims.withdraw(world.other_member, fresh(Claim, first.id))
     assert post_counts(offer.id) == (0, "closed")
-    assert claim_status(waiting.id) == "waitlisted"
+    assert claim_status(waiting.id) == "declined"  # closing ended the wait
 
 
 def test_a_failure_halfway_leaves_the_old_state(world, offer, make_neighbour, monkeypatch):
@@ -650,3 +649,49 @@ def test_a_profile_counts_completed_exchanges_thanks_and_usual_answer_time(world
     assert claims.describe_wait(mine.usual_response) == "within an hour"
     assert claims.describe_wait(theirs.usual_response) == "not known yet"
     assert claims.describe_wait(timedelta(days=3, hours=2)) == "in about 3 days"
+
+
+def test_closing_a_post_declines_the_answers_still_waiting_and_tells_them(
+    world, offer, make_neighbour
+):
+    first, second, third = (
+        make_neighbour("First"),
+        make_neighbour("Second"),
+        make_neighbour("Third"),
+    )
+    taken = claims.make_claim(first, offer, "Me please")
+    claims.accept(world.member, taken)
+    waiting = claims.make_claim(second, offer, "Me too")  # the one place is taken
+    assert waiting.status == "waitlisted"
+    asked = claims.make_claim(third, offer, "And me")
+    posts.close_post(world.member, offer)
+    assert claim_status(taken.id) == "accepted"  # an agreed exchange goes on
+    assert claim_status(waiting.id) == "declined"
+    assert claim_status(asked.id) == "declined"
+    told = db.session.scalars(
+        select(Notification.user_id).where(Notification.text.contains("closed"))
+    )
+    assert set(told) == {second.id, third.id}
+
+
+def test_raising_an_offers_capacity_gives_the_new_places_to_the_waiting_list_in_order(
+    world, offer, make_neighbour
+):
+    people = [make_neighbour(f"Person {n}") for n in range(4)]
+    claims.accept(world.member, claims.make_claim(people[0], offer, "hi"))
+    waiting = [claims.make_claim(person, offer, "hi") for person in people[1:]]
+    assert [c.status for c in waiting] == ["waitlisted"] * 3
+    posts.update_post(
+        world.member,
+        offer,
+        PostInput(
+            kind="offer",
+            title=offer.title,
+            description="",
+            category="tools",
+            community_id=world.home.id,
+            capacity=3,
+        ),
+    )
+    assert [claim_status(c.id) for c in waiting] == ["accepted", "accepted", "waitlisted"]
+    assert post_counts(offer.id) == (3, "fulfilled")
