@@ -24,6 +24,9 @@ from playwright.sync_api import (
 )
 from werkzeug.serving import make_server
 
+from commons.accounts.models import User
+from commons.communities import services as communities
+from commons.communities.models import Community
 from commons.extensions import db
 from tests.conftest import _make_app
 
@@ -175,3 +178,20 @@ def new_page(
 def page(new_page: NewPage) -> Page:
     """A page in a fresh browser context, its base URL the live server."""
     return new_page()
+
+
+def start_elm_street(founder: User, *neighbours: User) -> Community:
+    """An open community, Elm Street, started by `founder` and joined by `neighbours`."""
+    community = communities.create_community(
+        founder,
+        name="Elm Street",
+        description="",
+        join_policy="open",
+        centre_lat=51.45,
+        centre_lon=-2.58,
+        radius_km=1,
+        neighbourhoods=[],
+    )
+    for person in neighbours:
+        communities.join(person, community)
+    return community

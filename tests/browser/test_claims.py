@@ -7,9 +7,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from commons.accounts import services as accounts
-from commons.communities import services as communities
 from commons.extensions import db
 from commons.posts.services import PostInput, create_post
+from tests.browser.conftest import start_elm_street
 from tests.conftest import PASSWORD, _make_app
 
 from .conftest import NewPage
@@ -24,17 +24,7 @@ def ladder_url(schema: str, live_server: str) -> str:
     with app.app_context():
         mia = accounts.register("mia@example.org", "Mia Member", PASSWORD)
         otto = accounts.register("otto@example.org", "Otto Other", PASSWORD)
-        community = communities.create_community(
-            mia,
-            name="Elm Street",
-            description="",
-            join_policy="open",
-            centre_lat=51.45,
-            centre_lon=-2.58,
-            radius_km=1,
-            neighbourhoods=[],
-        )
-        communities.join(otto, community)
+        community = start_elm_street(mia, otto)
         post = create_post(
             mia,
             PostInput(

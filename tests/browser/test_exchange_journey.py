@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from commons.accounts import services as accounts
-from commons.communities import services as communities
 from commons.extensions import db
 from commons.posts.services import PostInput, create_post
+from tests.browser.conftest import start_elm_street
 from tests.conftest import PASSWORD, _make_app
 
 from .conftest import NewPage
@@ -35,17 +35,7 @@ def elm_street(schema: str, live_server: str) -> None:
     with app.app_context():
         rita = accounts.register("rita@example.org", RESIDENT, PASSWORD)
         noah = accounts.register("noah@example.org", NEIGHBOUR, PASSWORD)
-        community = communities.create_community(
-            rita,
-            name="Elm Street",
-            description="",
-            join_policy="open",
-            centre_lat=51.45,
-            centre_lon=-2.58,
-            radius_km=1,
-            neighbourhoods=[],
-        )
-        communities.join(noah, community)
+        community = start_elm_street(rita, noah)
         create_post(
             noah,
             PostInput(

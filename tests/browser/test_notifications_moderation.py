@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from commons.accounts import services as accounts
-from commons.communities import services as communities
 from commons.database import write_transaction
 from commons.extensions import db
 from commons.notifications.services import notify
+from tests.browser.conftest import start_elm_street
 from tests.conftest import PASSWORD, _make_app
 
 from .conftest import NewPage
@@ -35,18 +35,7 @@ def people(schema: str, live_server: str) -> People:
         nia = accounts.register("nia@example.org", "Nia Coordinator", PASSWORD)
         omar = accounts.register("omar@example.org", "Omar Member", PASSWORD)
         pia = accounts.register("pia@example.org", "Pia Neighbour", PASSWORD)
-        community = communities.create_community(
-            nia,
-            name="Elm Street",
-            description="",
-            join_policy="open",
-            centre_lat=51.45,
-            centre_lon=-2.58,
-            radius_km=1,
-            neighbourhoods=[],
-        )
-        communities.join(omar, community)
-        communities.join(pia, community)
+        community = start_elm_street(nia, omar, pia)
         with write_transaction():
             notify(omar, "claim", "Pia would like your ladder", "/")
             notify(omar, "message", "Pia wrote to you", "/")
