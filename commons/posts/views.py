@@ -171,7 +171,8 @@ def close(post_id: int):
 def renew(post_id: int):
     post = _visible_or_404(post_id)
     services.renew_post(current_user, post)
-    flash("The post is open again for another 30 days.", "success")
+    until = "" if post.is_standing else f" until {post.expires_at:%d %b %Y}"
+    flash(f"The post is open again{until}.", "success")
     return redirect_to(url_for("posts.show", post_id=post.id))
 
 
