@@ -370,8 +370,9 @@ def fill_from_waitlist(post: Post) -> list[Claim]:
 
 
 def settle_closed_post(post: Post) -> int:
-    """The author closed the post: answers still waiting (pending or waitlisted) are declined,
-    and their people told, so nobody waits for a post that is gone. Accepted exchanges go on.
+    """The post was closed or expired: answers still waiting (pending or waitlisted) are
+    declined, and their people told, so nobody waits for a post that is gone. Accepted
+    exchanges go on.
     Runs inside the caller's transaction; returns how many were declined."""
     waiting = db.session.scalars(
         select(Claim)
@@ -383,7 +384,8 @@ def settle_closed_post(post: Post) -> int:
         notify(
             claim.claimant,
             "claim",
-            f"{_title(post)} was closed by its author, so your answer is closed too.",
+            f"{_title(post)} has {'expired' if post.status == 'expired' else 'been closed'}, "
+            "so your answer is closed too.",
             _link(claim),
         )
     return len(waiting)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from math import cos, radians
 
-from sqlalchemy import ColumnElement, func, or_, select, text, update
+from sqlalchemy import ColumnElement, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -193,19 +193,26 @@ def display_status(post: Post, now: datetime | None = None) -> str:
 
 
 def expire_posts(now: datetime | None = None) -> int:
-    """Mark every open or fulfilled post past its expiry as expired; returns how many."""
+    """Mark every open or fulfilled post past its expiry as expired, and decline the answers
+    still waiting on them (as closing does); returns how many posts expired."""
     now = now or now_utc()
     with write_transaction():
-        result = db.session.execute(
-            update(Post)
-            .where(
-                Post.status.in_(("open", "fulfilled")),
-                Post.expires_at.is_not(None),
-                Post.expires_at <= now,
+        due = list(
+            db.session.scalars(
+                select(Post).where(
+                    Post.status.in_(("open", "fulfilled")),
+                    Post.expires_at.is_not(None),
+                    Post.expires_at <= now,
+                )
             )
-            .values(status="expired", updated_at=now)
         )
-    return result.rowcount or 0
+        for post in due:
+            post.status = "expired"
+            post.updated_at = now
+        db.session.flush()
+        for post in due:
+            claims.settle_closed_post(post)
+    return len(due)
 
 
 EXPIRY_WARNING = timedelta(days=3)

@@ -695,3 +695,15 @@ def test_raising_an_offers_capacity_gives_the_new_places_to_the_waiting_list_in_
     )
     assert [claim_status(c.id) for c in waiting] == ["accepted", "accepted", "waitlisted"]
     assert post_counts(offer.id) == (3, "fulfilled")
+
+
+def test_expiring_posts_declines_the_answers_still_waiting(world, offer, make_neighbour):
+    taken = claims.make_claim(make_neighbour("First"), offer, "Me please")
+    claims.accept(world.member, taken)
+    waiting = claims.make_claim(make_neighbour("Second"), offer, "Me too")
+    later = now_utc() + timedelta(days=31)
+    assert posts.expire_posts(now=later) == 1
+    assert post_counts(offer.id) == (1, "expired")
+    assert claim_status(taken.id) == "accepted"
+    assert claim_status(waiting.id) == "declined"
+    assert [n.text for n in notes_for(waiting.claimant)][-1].endswith("closed too.")
