@@ -12,6 +12,11 @@ def drop_nul(value: Any) -> Any:
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 
+def strip(value: Any) -> Any:
+    """Leading and trailing spaces are never meant; passwords don't use this filter."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class Form(FlaskForm):
     """A FlaskForm (CSRF on) whose every field drops NUL characters before its own filters."""
 

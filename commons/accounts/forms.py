@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from ..forms import Form
+from ..forms import Form, strip
 
 PASSWORD_MIN = 10
 
@@ -52,7 +52,7 @@ class RegisterForm(Form):
             DataRequired("Please tell us what to call you."),
             Length(max=80, message="A name can be at most 80 characters."),
         ],
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        filters=[strip],
     )
     password = _new_password()
     confirm = _confirm("password")

@@ -3,12 +3,8 @@ from __future__ import annotations
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import Form
+from ..forms import Form, strip
 from .services import MESSAGE_MAX, ON_BEHALF_MAX, THANKS_MAX
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
 
 
 class ClaimForm(Form):
@@ -18,7 +14,7 @@ class ClaimForm(Form):
         validators=[
             Length(max=MESSAGE_MAX, message=f"Please keep this under {MESSAGE_MAX} characters.")
         ],
-        filters=[_strip],
+        filters=[strip],
     )
     on_behalf_of = StringField(
         "On behalf of (optional)",
@@ -27,7 +23,7 @@ class ClaimForm(Form):
             Optional(),
             Length(max=ON_BEHALF_MAX, message=f"A name needs at most {ON_BEHALF_MAX} characters."),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
 
 
@@ -40,7 +36,7 @@ class MessageForm(Form):
                 max=MESSAGE_MAX, message=f"Please keep a message under {MESSAGE_MAX} characters."
             ),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
 
 
@@ -52,5 +48,5 @@ class ThanksForm(Form):
             DataRequired("Please write a few words of thanks."),
             Length(max=THANKS_MAX, message=f"Please keep this under {THANKS_MAX} characters."),
         ],
-        filters=[_strip],
+        filters=[strip],
     )

@@ -3,12 +3,8 @@ from __future__ import annotations
 from wtforms import FloatField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from ..forms import Form
+from ..forms import Form, strip
 from .services import NeighbourhoodInput
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
 
 
 def parse_neighbourhoods(text: str) -> list[NeighbourhoodInput]:
@@ -43,13 +39,13 @@ class CommunityForm(Form):
             DataRequired("Please give the community a name."),
             Length(min=3, max=80, message="A name needs 3 to 80 characters."),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
     description = TextAreaField(
         "Description",
         description="Who it is for and what people share here.",
         validators=[Length(max=2000, message="Please keep this under 2000 characters.")],
-        filters=[_strip],
+        filters=[strip],
     )
     join_policy = RadioField(
         "Who can join",
@@ -102,7 +98,7 @@ class NeighbourhoodForm(Form):
     name = StringField(
         "Name",
         validators=[DataRequired("Please give a name."), Length(max=80)],
-        filters=[_strip],
+        filters=[strip],
     )
     lat = FloatField(
         "Latitude", validators=[InputRequired("Please give a latitude."), NumberRange(-90, 90)]

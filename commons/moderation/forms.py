@@ -3,12 +3,8 @@ from __future__ import annotations
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import Form
+from ..forms import Form, strip
 from .services import REASON_MAX
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _reason_field() -> TextAreaField:
@@ -20,7 +16,7 @@ def _reason_field() -> TextAreaField:
             DataRequired("Please say what is wrong."),
             Length(max=REASON_MAX, message=f"Please keep this under {REASON_MAX} characters."),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
 
 

@@ -14,12 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import Form
+from ..forms import Form, strip
 from .models import CATEGORIES
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
 
 
 class PostForm(Form):
@@ -35,13 +31,13 @@ class PostForm(Form):
             DataRequired("Please give a title."),
             Length(max=120, message="A title can be at most 120 characters."),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
     description = TextAreaField(
         "Description",
         description="Details that help a neighbour decide. No address or phone number, please.",
         validators=[Length(max=4000, message="Please keep the description under 4000 characters.")],
-        filters=[_strip],
+        filters=[strip],
     )
     category = SelectField(
         "Category",
@@ -52,7 +48,7 @@ class PostForm(Form):
         "Tags",
         description="Optional words to help people find it, separated by commas.",
         validators=[Length(max=300, message="Please keep the tags under 300 characters.")],
-        filters=[_strip],
+        filters=[strip],
     )
     community = SelectField("Community", coerce=str, validate_choice=True)
     capacity = IntegerField(
@@ -84,9 +80,9 @@ class PostForm(Form):
         "Posting for a neighbour? Their name",
         description="Coordinators only: for a neighbour without an account or internet.",
         validators=[Length(max=80, message="A name can be at most 80 characters.")],
-        filters=[_strip],
+        filters=[strip],
     )
-    request_key = HiddenField(filters=[_strip])
+    request_key = HiddenField(filters=[strip])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -13,15 +13,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..forms import Form
+from ..forms import Form, strip
 from .models import WEEKDAYS
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
 
 
 class ProfileForm(Form):
@@ -29,7 +25,7 @@ class ProfileForm(Form):
         "About you",
         description="A few words neighbours will see. No address or phone number, please.",
         validators=[Length(max=1000, message="Please keep this under 1000 characters.")],
-        filters=[_strip],
+        filters=[strip],
     )
     skills_share = StringField(
         "Skills I can share",
@@ -45,7 +41,7 @@ class ProfileForm(Form):
         "Languages I speak",
         description="Separate them with commas, for example: English, Polish",
         validators=[Length(max=200, message="Please keep this under 200 characters.")],
-        filters=[_strip],
+        filters=[strip],
     )
     neighbourhood = SelectField(
         "My neighbourhood",

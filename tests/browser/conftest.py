@@ -28,7 +28,7 @@ from commons.accounts.models import User
 from commons.communities import services as communities
 from commons.communities.models import Community
 from commons.extensions import db
-from tests.conftest import _make_app
+from tests.conftest import PASSWORD, _make_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -195,3 +195,12 @@ def start_elm_street(founder: User, *neighbours: User) -> Community:
     for person in neighbours:
         communities.join(person, community)
     return community
+
+
+def log_in(page: Page, email: str) -> None:
+    """Log in through the form, as a person would, and wait until the page says so."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Log in")).to_be_hidden()

@@ -4,12 +4,12 @@ private thread, where a message sent appears at once and the other side's arrive
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from commons.accounts import services as accounts
 from commons.extensions import db
 from commons.posts.services import PostInput, create_post
-from tests.browser.conftest import start_elm_street
+from tests.browser.conftest import log_in, start_elm_street
 from tests.conftest import PASSWORD, _make_app
 
 from .conftest import NewPage
@@ -39,14 +39,6 @@ def ladder_url(schema: str, live_server: str) -> str:
         db.session.remove()
         db.engine.dispose()
     return url
-
-
-def log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="Log in")).to_be_hidden()
 
 
 def test_answer_accept_and_talk(new_page: NewPage, ladder_url: str) -> None:

@@ -14,7 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 from commons.accounts import services as accounts
 from commons.extensions import db
 from commons.posts.services import PostInput, create_post
-from tests.browser.conftest import start_elm_street
+from tests.browser.conftest import log_in, start_elm_street
 from tests.conftest import PASSWORD, _make_app
 
 from .conftest import NewPage
@@ -48,14 +48,6 @@ def elm_street(schema: str, live_server: str) -> None:
         )
         db.session.remove()
         db.engine.dispose()
-
-
-def log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="Log in")).to_be_hidden()
 
 
 def badge(page: Page) -> Locator:

@@ -12,7 +12,7 @@ from commons.accounts import services as accounts
 from commons.database import write_transaction
 from commons.extensions import db
 from commons.notifications.services import notify
-from tests.browser.conftest import start_elm_street
+from tests.browser.conftest import log_in, start_elm_street
 from tests.conftest import PASSWORD, _make_app
 
 from .conftest import NewPage
@@ -43,14 +43,6 @@ def people(schema: str, live_server: str) -> People:
         db.session.remove()
         db.engine.dispose()
     return found
-
-
-def log_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="Log in")).to_be_hidden()
 
 
 def test_reading_notifications_updates_the_badge_in_place(page: Page, people: People) -> None:
