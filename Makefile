@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 export FLASK_APP := wsgi
 
-.PHONY: install run test lint format bench bench-web chromium wrk clean
+.PHONY: install run test lint format bench bench-web bench-matching chromium wrk clean
 
 $(VENV)/bin/python:
 	$(PY) -m venv $(VENV)
@@ -54,6 +54,9 @@ wrk:
 
 bench-web: $(VENV)/.installed-test wrk
 	$(BIN)/python -m bench.web
+
+bench-matching: $(VENV)/.installed-test
+	$(BIN)/python -m bench.matching
 
 clean:
 	rm -rf $(VENV) instance/commons.db*
