@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-import config as app_config
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: object | str | None = None) -> Flask:
-    """Build the app. `config` is a config name, a config object, or None for COMMONS_ENV."""
+    """Build the app. `config` is a config name, a config object, or None for COMMONS_ENV.
+
+    Flask is imported here, not at the top: `commons.matching` runs from files and
+    benchmarks without the web app, and importing the package must not load it."""
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    import config as app_config
+
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -63,21 +70,25 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .claims.views import bp as claims_bp
     from .communities.views import bp as communities_bp
+    from .links.views import bp as links_bp
     from .main.views import bp as main_bp
     from .moderation.views import bp as moderation_bp
     from .notifications.views import bp as notifications_bp
     from .posts.views import bp as posts_bp
     from .profiles.views import bp as profiles_bp
+    from .suggestions.views import bp as suggestions_bp
 
     for bp in (
         main_bp,
         accounts_bp,
         profiles_bp,
         communities_bp,
+        links_bp,
         posts_bp,
         notifications_bp,
         moderation_bp,
         claims_bp,
+        suggestions_bp,
     ):
         app.register_blueprint(bp)
 

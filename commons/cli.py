@@ -14,6 +14,7 @@ from .database import write_transaction
 from .extensions import db
 from .notifications.cli import notifications_cli
 from .posts.cli import posts_cli
+from .suggestions.cli import matching_cli
 
 users = AppGroup("users", help="Manage members.")
 
@@ -65,3 +66,4 @@ def init_commands(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(posts_cli)
     app.cli.add_command(notifications_cli)
+    app.cli.add_command(matching_cli)

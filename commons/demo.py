@@ -15,8 +15,9 @@ from .claims import services as claims
 from .communities.models import Community, Membership, Neighbourhood
 from .database import now_utc, write_transaction
 from .extensions import db
+from .links import services as links
 from .posts import services as post_services
-from .posts.models import Post
+from .posts.models import Post, PostSlot, slot_for
 from .profiles.models import AvailabilitySlot, MemberSkill
 
 DEMO_PASSWORD = "neighbour-2026"
@@ -231,6 +232,7 @@ def seed_neighbourhood(seed: int = 7) -> list[DemoLogin]:
         logins.append(DemoLogin(admin.email, admin.display_name, "site admin"))
     posts = seed_posts(rng)
     seed_claims(posts)
+    seed_links()
     return logins
 
 
@@ -324,14 +326,65 @@ def seed_posts(rng: random.Random) -> list[Post]:
                     community_id=home.id,
                     tags=[category],
                     capacity=rng.choice((1, 1, 2, 3)) if kind == "offer" else 1,
-                    visibility="public" if index % 5 == 0 else "community",
+                    # Some public, some shared with linked communities, most kept at home.
+                    visibility={0: "public", 2: "linked"}.get(index % 5, "community"),
                     is_standing=category == "repairs" and kind == "offer",
                 ),
             )
             posts.append(post)
+    posts += _needs_that_fit(posts)
     with write_transaction():
         posts[-1].expires_at = now_utc() - timedelta(days=1)  # reads as expired
     return posts
+
+
+# Needs written in other words than the offers they fit, posted by a neighbour of the offer's
+# author: the suggestions and matching rounds of the demo have something real to find.
+FITTING_NEEDS = {
+    "Bike repair on Saturdays": ("My bicycle has a flat tyre", "The back wheel keeps going soft."),
+    "Lifts to the supermarket on Saturdays": (
+        "A ride to the shops at the weekend",
+        "I can't carry heavy bags on the bus any more.",
+    ),
+    "Phone and laptop help for beginners": (
+        "Show my dad how to use his new smartphone",
+        "He wants to send photos and make video calls.",
+    ),
+    "Maths homework help for teenagers": (
+        "Tutor for my daughter's GCSE maths",
+        "She is stuck on algebra before her exams.",
+    ),
+}
+DEMO_TIMES = {"offer": ["sat-morning", "tue-evening"], "need": ["sat-morning", "sun-afternoon"]}
+
+
+def _needs_that_fit(posts: list[Post]) -> list[Post]:
+    made = []
+    for offer in posts:
+        if offer.kind != "offer" or offer.title not in FITTING_NEEDS:
+            continue
+        title, description = FITTING_NEEDS[offer.title]
+        author = _neighbours_of(offer, 1)[0]
+        with write_transaction():
+            offer.slots = [
+                PostSlot(weekday=d, start_minute=s, end_minute=e)
+                for d, s, e in map(slot_for, DEMO_TIMES["offer"])
+            ]
+        made.append(
+            post_services.create_post(
+                author,
+                post_services.PostInput(
+                    kind="need",
+                    title=title,
+                    description=description,
+                    category=offer.category,
+                    community_id=offer.community_id,
+                    visibility="community",
+                    when=DEMO_TIMES["need"],
+                ),
+            )
+        )
+    return made
 
 
 def _neighbours_of(post: Post, count: int) -> list[User]:
@@ -386,6 +439,37 @@ def seed_claims(posts: list[Post]) -> None:
         elif outcome == "cancelled":
             claims.accept(post.author, claim)
             claims.cancel(post.author, claim)
+
+
+def seed_links() -> None:
+    """Northside and Riverside linked for offers and needs (so their `linked` posts reach each
+    other), and Old Town's proposal to Northside waiting for an answer."""
+    by_name = {c.name: c for c in db.session.scalars(select(Community))}
+    northside, riverside, old_town = (by_name[n] for n in ("Northside", "Riverside", "Old Town"))
+
+    def coordinator_of(community: Community) -> User:
+        return db.session.scalars(
+            select(User)
+            .join(Membership)
+            .where(Membership.community_id == community.id, Membership.role == "coordinator")
+            .order_by(User.id)
+        ).first()
+
+    link = links.propose(
+        coordinator_of(northside),
+        northside,
+        riverside,
+        scopes=["offers", "needs"],
+        message="We are just across the park: shall our members see each other's posts?",
+    )
+    links.accept(coordinator_of(riverside), riverside, link)
+    links.propose(
+        coordinator_of(old_town),
+        old_town,
+        northside,
+        scopes=["offers", "needs", "mentors"],
+        message="Our language swaps and homework club would love more neighbours.",
+    )
 
 
 def bulk_posts(count: int, batch: int = 2000, seed: int = 13) -> Iterator[int]:

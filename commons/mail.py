@@ -1,4 +1,8 @@
-"""Outgoing email. Development writes messages to the log, tests capture them in memory."""
+"""Outgoing email. Development writes messages to the log, tests capture them in memory.
+
+Email that tells of a change waits for that change's commit (`send_after_commit`): a change
+that rolls back (a lost race, a refused step) must not have told anyone it happened.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .extensions import db
 
 logger = logging.getLogger("commons.mail")
 
@@ -19,13 +27,38 @@ class Email:
     body: str
 
 
+_PENDING = "commons.mail.pending"
+
+
 def init_app(app: Flask) -> None:
     app.extensions["mail_outbox"] = []
+    if not event.contains(db.session, "after_commit", _send_pending):
+        event.listen(db.session, "after_commit", _send_pending)
+        event.listen(db.session, "after_rollback", _drop_pending)
 
 
 def outbox() -> list[Email]:
     """Messages sent so far by the memory backend (tests read this)."""
     return current_app.extensions["mail_outbox"]
+
+
+def send_after_commit(to: str, subject: str, body: str) -> None:
+    """Send once the current transaction commits; never, if it rolls back."""
+    db.session.info.setdefault(_PENDING, []).append(Email(to=to, subject=subject, body=body))
+
+
+def _send_pending(session: Session) -> None:
+    for message in session.info.pop(_PENDING, []):
+        try:
+            send_email(message.to, message.subject, message.body)
+        except OSError:
+            # The change is saved; a mail server being down must not turn it into an error
+            # page. The notification is in the member's list whatever happens here.
+            logger.exception("could not send email to %s", message.to)
+
+
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def send_email(to: str, subject: str, body: str) -> None:

@@ -3,16 +3,20 @@
 from .accounts.models import User
 from .claims.models import Claim, Message, Thanks
 from .communities.models import Community, Membership, Neighbourhood
+from .links.models import CommunityLink
 from .moderation.models import Block, Report
 from .notifications.models import Notification
-from .posts.models import Post, PostFollow, PostTag
+from .posts.models import Post, PostFollow, PostSlot, PostTag
 from .profiles.models import AvailabilitySlot, MemberSkill
+from .suggestions.models import MatchingRound, Proposal
 
 __all__ = [
     "AvailabilitySlot",
     "Block",
     "Claim",
     "Community",
+    "CommunityLink",
+    "MatchingRound",
     "MemberSkill",
     "Membership",
     "Message",
@@ -20,7 +24,9 @@ __all__ = [
     "Notification",
     "Post",
     "PostFollow",
+    "PostSlot",
     "PostTag",
+    "Proposal",
     "Report",
     "Thanks",
     "User",

@@ -11,11 +11,18 @@ from .extensions import htmx
 from .forms import Form
 
 
-def render_page_or_partial(page: str, partial: str, status: int = 200, **context: Any):
-    """The whole page for a normal request, only the partial for htmx (the page includes it)."""
+def render_page_or_partial(
+    page: str, partial: str, status: int = 200, *, flashes: bool = True, **context: Any
+):
+    """The whole page for a normal request, only the partial for htmx (the page includes it).
+
+    `flashes=False` for sections a page loads by itself after it is shown: they must leave
+    the page's messages ("Your post is up") alone."""
     if htmx and not htmx.boosted:
-        # Flashes travel with the partial and land in the page's live region (out of band).
         body = render_template(partial, **context)
+        if not flashes:
+            return body, status
+        # Flashes travel with the partial and land in the page's live region (out of band).
         return body + render_template("components/_flashes.html", oob=True), status
     return render_template(page, **context), status
 
@@ -65,9 +72,12 @@ HTMX_CONFIG = {
 
 
 def init_template_helpers(app: Flask) -> None:
+    from .posts.visibility import is_from_elsewhere
     from .profiles.models import WEEKDAYS
 
-    app.jinja_env.globals.update(WEEKDAYS=WEEKDAYS, htmx_config=HTMX_CONFIG)
+    app.jinja_env.globals.update(
+        WEEKDAYS=WEEKDAYS, htmx_config=HTMX_CONFIG, is_from_elsewhere=is_from_elsewhere
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

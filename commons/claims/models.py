@@ -36,11 +36,13 @@ class Claim(db.Model):
             "'cancelled', 'completed')",
             name="status_valid",
         ),
-        # Nobody holds two live claims on one post, even when a form is sent twice at once.
+        # Nobody holds two live claims on one post, even when a form is sent twice at once; a
+        # coordinator may hold one for each neighbour they answer for.
         Index(
             "uq_claims_one_active_per_claimant",
             "post_id",
             "claimant_id",
+            "beneficiary_key",
             unique=True,
             sqlite_where=text(_ACTIVE_SQL),
             postgresql_where=text(_ACTIVE_SQL),
@@ -52,6 +54,9 @@ class Claim(db.Model):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     claimant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     on_behalf_of: Mapped[str | None] = mapped_column(String(80))
+    # `on_behalf_of` folded to lower case, '' for oneself: the one-live-claim rule's key, so
+    # "Mrs Patel" and "mrs patel" are one neighbour, and NULLs cannot slip past the index.
+    beneficiary_key: Mapped[str] = mapped_column(String(80), default="", server_default="")
     message: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(default=now_utc)

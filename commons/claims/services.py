@@ -177,14 +177,20 @@ def _refuse_unless_open(post: Post, now: datetime) -> None:
         raise PostNotOpen("This post has expired, so it can't take new answers.")
 
 
-def active_claim(claimant: Viewer, post: Post) -> Claim | None:
-    """The member's live (pending, waitlisted or accepted) claim on this post, if any."""
+def beneficiary_key(on_behalf_of: str | None) -> str:
+    return (on_behalf_of or "").strip().lower()
+
+
+def active_claim(claimant: Viewer, post: Post, on_behalf_of: str | None = None) -> Claim | None:
+    """The member's live (pending, waitlisted or accepted) claim on this post, for themselves
+    or for the neighbour named, if any."""
     if not claimant.is_authenticated:
         return None
     return db.session.scalar(
         select(Claim).where(
             Claim.post_id == post.id,
             Claim.claimant_id == claimant.id,
+            Claim.beneficiary_key == beneficiary_key(on_behalf_of),
             Claim.status.in_(ACTIVE_STATES),
         )
     )
@@ -220,7 +226,7 @@ def make_claim(claimant: User, post: Post, message: str, on_behalf_of: str | Non
             locked = _lock_post(post.id)
             now = now_utc()
             _refuse_unless_open(locked, now)
-            existing = active_claim(claimant, locked)
+            existing = active_claim(claimant, locked, on_behalf_of)
             if existing is not None:
                 raise AlreadyClaimed(existing)
             full = locked.status == "fulfilled" or locked.accepted_count >= locked.capacity
@@ -231,6 +237,7 @@ def make_claim(claimant: User, post: Post, message: str, on_behalf_of: str | Non
                 claimant_id=claimant.id,
                 message=message,
                 on_behalf_of=on_behalf_of,
+                beneficiary_key=beneficiary_key(on_behalf_of),
                 status="waitlisted" if full else "pending",
             )
             db.session.add(claim)
@@ -242,7 +249,7 @@ def make_claim(claimant: User, post: Post, message: str, on_behalf_of: str | Non
     except IntegrityError:
         # The unique index on live claims: the same form sent twice, both passing the check
         # above before either committed. The first one won; point at it.
-        existing = active_claim(claimant, post)
+        existing = active_claim(claimant, post, on_behalf_of)
         if existing is None:
             raise
         raise AlreadyClaimed(existing) from None

@@ -14,7 +14,7 @@ from ..accounts.export import eraser, exporter
 from ..accounts.models import User
 from ..database import now_utc, write_transaction
 from ..extensions import db
-from ..mail import send_email
+from ..mail import send_after_commit, send_email
 from .models import Notification
 
 logger = logging.getLogger("commons.notifications")
@@ -46,8 +46,9 @@ def absolute(link: str) -> str:
 
 
 def notify(user: User, kind: str, text: str, link: str = "/") -> Notification | None:
-    """Record a notification for `user` inside the caller's transaction; email it at once when
-    the member asked for immediate email for this kind. Former members get nothing.
+    """Record a notification for `user` inside the caller's transaction; email it as soon as
+    that commits when the member asked for immediate email for this kind. Former members get
+    nothing.
 
     `kind` is "claim", "message" or "community" (see KIND_PREFERENCE)."""
     if user.deleted_at is not None:
@@ -55,7 +56,7 @@ def notify(user: User, kind: str, text: str, link: str = "/") -> Notification | 
     notification = Notification(user_id=user.id, kind=kind, text=text[:300], link=link)
     db.session.add(notification)
     if user.notify_email == "immediate" and wants_email_for(user, kind):
-        send_email(
+        send_after_commit(
             user.email, f"Commons: {text[:80]}", f"{text}\n\nSee it on Commons: {absolute(link)}\n"
         )
         notification.emailed_at = now_utc()

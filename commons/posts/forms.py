@@ -9,13 +9,14 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import Form, strip
-from .models import CATEGORIES
+from .models import CATEGORIES, DAY_PARTS, WEEKDAY_KEYS, WEEKDAY_NAMES
 
 
 class PostForm(Form):
@@ -59,6 +60,16 @@ class PostForm(Form):
             InputRequired("Please give a number."),
             NumberRange(1, 100, "A number from 1 to 100, please."),
         ],
+    )
+    when = SelectMultipleField(
+        "When suits you? (optional)",
+        description="Tick the times you are usually free for this. It helps us suggest a match.",
+        choices=[
+            SelectChoice(f"{day}-{part}", f"{name} {part}")
+            for day, name in zip(WEEKDAY_KEYS, WEEKDAY_NAMES, strict=True)
+            for part in DAY_PARTS
+        ],
+        validate_choice=True,
     )
     visibility = RadioField(
         "Who can see it?",

@@ -79,6 +79,8 @@ class Post(db.Model):
         Index("ix_posts_newest", "status", "created_at", "id"),
         Index("ix_posts_expiry", "status", "expires_at"),
         Index("ix_posts_place", "status", "lat", "lon"),
+        # The newest change to any post, in one index step: cached browse results check it.
+        Index("ix_posts_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,6 +123,9 @@ class Post(db.Model):
     tags: Mapped[list[PostTag]] = relationship(
         back_populates="post", cascade="all, delete-orphan", order_by="PostTag.tag"
     )
+    slots: Mapped[list[PostSlot]] = relationship(
+        cascade="all, delete-orphan", order_by="(PostSlot.weekday, PostSlot.start_minute)"
+    )
 
     @property
     def tag_names(self) -> list[str]:
@@ -129,6 +134,11 @@ class Post(db.Model):
     @property
     def category_label(self) -> str:
         return CATEGORIES.get(self.category, self.category)
+
+    @property
+    def when_keys(self) -> list[str]:
+        """The post's times as the form's keys ("mon-evening")."""
+        return [slot.key for slot in self.slots]
 
     @property
     def places_left(self) -> int:
@@ -161,3 +171,54 @@ class PostFollow(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+# The parts of a day a post's times are chosen in: plain words, big checkboxes, no clock maths.
+DAY_PARTS = {
+    "morning": (8 * 60, 12 * 60),
+    "afternoon": (12 * 60, 17 * 60),
+    "evening": (17 * 60, 21 * 60),
+}
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class PostSlot(db.Model):
+    """A part of a week when the post's author can give or receive: "Tuesday evening"."""
+
+    __tablename__ = "post_slots"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_valid"),
+        CheckConstraint(
+            "start_minute >= 0 AND start_minute < end_minute AND end_minute <= 1440",
+            name="time_valid",
+        ),
+    )
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    weekday: Mapped[int] = mapped_column(primary_key=True)
+    start_minute: Mapped[int] = mapped_column(primary_key=True)
+    end_minute: Mapped[int]
+
+    @property
+    def key(self) -> str:
+        part = next(
+            (name for name, (start, _) in DAY_PARTS.items() if start == self.start_minute), "any"
+        )
+        return f"{WEEKDAY_KEYS[self.weekday]}-{part}"
+
+    @property
+    def label(self) -> str:
+        return self.key.replace("-", " ").replace(
+            WEEKDAY_KEYS[self.weekday], WEEKDAY_NAMES[self.weekday], 1
+        )
+
+
+def slot_for(key: str) -> tuple[int, int, int]:
+    """("mon-evening") -> (weekday, start minute, end minute); ValueError for anything else."""
+    day, _, part = key.partition("-")
+    if day not in WEEKDAY_KEYS or part not in DAY_PARTS:
+        raise ValueError(f"not a time of the week: {key!r}")
+    return (WEEKDAY_KEYS.index(day), *DAY_PARTS[part])

@@ -7,20 +7,28 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from math import cos, radians
 
-from sqlalchemy import ColumnElement, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
 from ..claims import services as claims
 from ..claims.models import Claim
-from ..communities.models import Community, Membership
+from ..communities.models import Community, Membership, Neighbourhood
 from ..communities.permissions import NotAllowed, Viewer, is_coordinator
 from ..database import now_utc, write_transaction
 from ..extensions import db
 from ..geo import distance_km
 from ..notifications.services import notify
-from .models import CATEGORIES, DEFAULT_LIFETIME_DAYS, Post, PostFollow, PostTag
+from .models import (
+    CATEGORIES,
+    DEFAULT_LIFETIME_DAYS,
+    Post,
+    PostFollow,
+    PostSlot,
+    PostTag,
+    slot_for,
+)
 from .visibility import can_see, visible_to
 
 PAGE_SIZE = 20
@@ -46,6 +54,7 @@ class PostInput:
     lifetime_days: int = DEFAULT_LIFETIME_DAYS
     on_behalf_of: str | None = None
     request_key: str | None = None
+    when: list[str] = field(default_factory=list)  # keys such as "tue-evening"
 
 
 def postable_communities(user: User) -> list[Community]:
@@ -84,6 +93,10 @@ def _apply(post: Post, data: PostInput) -> None:
     post.is_standing = data.is_standing
     post.on_behalf_of = (data.on_behalf_of or "").strip() or None
     post.tags = [PostTag(tag=tag) for tag in dict.fromkeys(data.tags)]
+    post.slots = [
+        PostSlot(weekday=day, start_minute=start, end_minute=end)
+        for day, start, end in sorted({slot_for(key) for key in data.when})
+    ]
     post.search_text = _search_text(post.title, post.description, list(dict.fromkeys(data.tags)))
 
 
@@ -355,17 +368,12 @@ def browse(viewer: Viewer, filters: BrowseFilters, per_page: int = PAGE_SIZE) ->
 
     home = viewer.neighbourhood if viewer.is_authenticated else None
     if home is not None and filters.within_km:
-        limit_degrees = filters.within_km / KM_PER_DEGREE
-        lon_degrees = limit_degrees / max(cos(radians(home.lat)), 0.01)
-        statement = statement.where(
-            # The box lets the (status, lat, lon) index narrow the rows; the circle is exact.
-            Post.lat.between(home.lat - limit_degrees, home.lat + limit_degrees),
-            Post.lon.between(home.lon - lon_degrees, home.lon + lon_degrees),
-            _squared_degrees(home.lat, home.lon) <= limit_degrees**2,
-        )
+        statement = statement.where(*_within(home, filters.within_km))
+    page = max(1, filters.page)
     if filters.sort == "nearest" and home is not None:
-        statement = statement.order_by(_squared_degrees(home.lat, home.lon), Post.id.desc())
-    elif filters.sort == "ending":
+        rows = _nearest_first(statement, home, filters.within_km, page, per_page)
+        return _browse_page(rows, page, per_page, home)
+    if filters.sort == "ending":
         # Standing posts never end, so "ending soon" lists the posts that do, soonest first.
         statement = statement.where(Post.expires_at.is_not(None)).order_by(
             Post.expires_at.asc(), Post.id.asc()
@@ -373,8 +381,13 @@ def browse(viewer: Viewer, filters: BrowseFilters, per_page: int = PAGE_SIZE) ->
     else:
         statement = statement.order_by(Post.created_at.desc(), Post.id.desc())
 
-    page = max(1, filters.page)
-    rows = list(
+    rows = _page_of(statement, page, per_page)
+    return _browse_page(rows, page, per_page, home)
+
+
+def _page_of(statement: Select, page: int, per_page: int) -> list[Post]:
+    """One row more than the page, so no COUNT is needed to know whether a next page exists."""
+    return list(
         db.session.scalars(
             statement.options(
                 # Many-to-one rows come in the same query; tags in one more.
@@ -387,9 +400,63 @@ def browse(viewer: Viewer, filters: BrowseFilters, per_page: int = PAGE_SIZE) ->
             .offset((page - 1) * per_page)
         )
     )
+
+
+# Rings searched outwards for "nearest first", in km; the last ring is everything.
+NEAREST_RINGS_KM = (0.5, 2.0, 8.0, 32.0)
+
+
+def _nearest_first(
+    statement: Select, home: Neighbourhood, within_km: float | None, page: int, per_page: int
+) -> list[Post]:
+    """Nearest posts first, without measuring the distance to every post.
+
+    Searches a small box around home first (the (status, lat, lon) index finds its rows) and
+    widens it only when the box holds too few posts to fill the page. Exact, not approximate:
+    once a circle of radius r holds enough posts for the page, every post outside it is
+    farther than all of them.
+    """
+    ordered = statement.order_by(_squared_degrees(home.lat, home.lon), Post.id.desc())
+    for ring_km in NEAREST_RINGS_KM:
+        if within_km is not None and ring_km >= within_km:
+            break
+        rows = _page_of(ordered.where(*_within(home, ring_km)), page, per_page)
+        if len(rows) > per_page:
+            return rows
+    return _page_of(ordered, page, per_page)
+
+
+def _within(home: Neighbourhood, km: float) -> tuple[ColumnElement[bool], ...]:
+    """Posts within `km` of home: a box the (status, lat, lon) index can narrow to, and the
+    exact circle inside it."""
+    limit_degrees = km / KM_PER_DEGREE
+    lon_degrees = limit_degrees / max(cos(radians(home.lat)), 0.01)
+    return (
+        Post.lat.between(home.lat - limit_degrees, home.lat + limit_degrees),
+        Post.lon.between(home.lon - lon_degrees, home.lon + lon_degrees),
+        _squared_degrees(home.lat, home.lon) <= limit_degrees**2,
+    )
+
+
+def _browse_page(
+    rows: list[Post], page: int, per_page: int, home: Neighbourhood | None
+) -> BrowsePage:
     posts = rows[:per_page]
     distances = {p.id: distance_km(home.lat, home.lon, p.lat, p.lon) for p in posts} if home else {}
     return BrowsePage(posts, page, len(rows) > per_page, distances)
+
+
+def first_expiry(page: BrowsePage, after: datetime) -> datetime | None:
+    """The first moment after `after` when a post on this page passes its expiry (and so
+    reads differently), if any does."""
+    ends = [p.expires_at for p in page.posts if p.expires_at is not None and p.expires_at > after]
+    return min(ends, default=None)
+
+
+def posts_changed_at() -> datetime | None:
+    """When any post last changed (posted, edited, claimed, closed, hidden): rendered results
+    older than this may be out of date. An index on `updated_at` makes it one index step."""
+    return db.session.scalar(select(func.max(Post.updated_at)))
 
 
 def posts_of(author: User, limit: int = 50) -> list[Post]:

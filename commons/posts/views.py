@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, request, url_for
+from datetime import datetime
+
+from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..communities.permissions import NotAllowed
+from ..database import now_utc
 from ..errors import render_error
+from ..extensions import htmx
 from ..limits import member_limit
+from ..suggestions import services as suggestions
 from ..web import form_error_status, query_arg, redirect_to, render_page_or_partial
 from . import services
 from .forms import PostForm, split_tags
-from .models import CATEGORIES, Post
+from .models import CATEGORIES, WEEKDAY_KEYS, WEEKDAY_NAMES, Post
+from .results_cache import RenderedResults
+from .visibility import communities_in_view, visibility_key
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
@@ -37,22 +45,45 @@ def _filters() -> services.BrowseFilters:
     )
 
 
+@bp.record_once
+def _keep_rendered_results(state) -> None:
+    state.app.extensions["posts.rendered_results"] = RenderedResults()
+
+
+@bp.app_context_processor
+def _weekdays() -> dict:
+    return {"weekdays": list(zip(WEEKDAY_KEYS, WEEKDAY_NAMES, strict=True))}
+
+
 @bp.get("")
 def browse():
     filters = _filters()
-    page = services.browse(current_user, filters)
-    communities = (
-        services.postable_communities(current_user) if current_user.is_authenticated else []
-    )
+    results_html = _rendered_results(filters)
+    communities = [] if htmx else communities_in_view(current_user)
     return render_page_or_partial(
         "posts/browse.html",
-        "posts/_results.html",
-        results=page,
+        "posts/_results_rendered.html",
+        results_html=results_html,
         filters=filters,
         categories=CATEGORIES,
         communities=communities,
-        display_status=services.display_status,
     )
+
+
+def _rendered_results(filters: services.BrowseFilters) -> Markup:
+    """The results block, from this worker's cache while no post has changed."""
+    now = now_utc()
+
+    def render() -> tuple[Markup, datetime | None]:
+        page = services.browse(current_user, filters)
+        html = render_template(
+            "posts/_results.html", results=page, display_status=services.display_status
+        )
+        return Markup(html), services.first_expiry(page, after=now)
+
+    key = (visibility_key(current_user), tuple(sorted(request.args.items(multi=True))))
+    cache: RenderedResults = current_app.extensions["posts.rendered_results"]
+    return cache.get_or_render(key, services.posts_changed_at(), now, render)
 
 
 def _form_with_choices(form: PostForm) -> PostForm:
@@ -76,6 +107,7 @@ def _input(form: PostForm) -> services.PostInput:
         lifetime_days=form.lifetime_days.data or 30,
         on_behalf_of=form.on_behalf_of.data or None,
         request_key=form.request_key.data or None,
+        when=list(form.when.data or []),
     )
 
 
@@ -93,6 +125,7 @@ def create():
         except services.PostError as exc:
             form.category.errors = [*form.category.errors, str(exc)]
         else:
+            suggestions.alert_matches(post)
             flash("Your post is up. We'll tell you when someone answers.", "success")
             return redirect_to(url_for("posts.show", post_id=post.id))
     status = form_error_status(form) if request.method == "POST" else 200
@@ -136,6 +169,7 @@ def edit(post_id: int):
         "visibility": post.visibility,
         "is_standing": post.is_standing,
         "on_behalf_of": post.on_behalf_of or "",
+        "when": post.when_keys,
     }
     form = _form_with_choices(PostForm(data=saved if request.method == "GET" else None))
     form.community.choices = [(str(post.community_id), post.community.name)]

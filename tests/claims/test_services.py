@@ -160,6 +160,36 @@ def test_coordinators_may_answer_on_behalf_of_a_neighbour(world, offer):
         claims.make_claim(world.other_member, offer, "x", on_behalf_of="My aunt")
 
 
+def test_a_coordinator_answers_once_for_each_neighbour(world, make_post):
+    offer = make_post(capacity=3)
+    for_patel = claims.make_claim(world.coordinator, offer, "x", on_behalf_of="Mrs Patel")
+    for_okafor = claims.make_claim(world.coordinator, offer, "x", on_behalf_of="Mr Okafor")
+    for_self = claims.make_claim(world.coordinator, offer, "For me")
+    assert len({for_patel.id, for_okafor.id, for_self.id}) == 3 and claim_count() == 3
+    with pytest.raises(claims.AlreadyClaimed) as refused:
+        claims.make_claim(world.coordinator, offer, "again", on_behalf_of=" mrs patel ")
+    assert refused.value.claim.id == for_patel.id
+    with pytest.raises(claims.AlreadyClaimed):
+        claims.make_claim(world.coordinator, offer, "again")
+    assert claim_count() == 3
+
+
+def test_the_database_holds_one_live_claim_per_neighbour(world, offer):
+    claims.make_claim(world.coordinator, offer, "x", on_behalf_of="Mrs Patel")
+    db.session.add(
+        Claim(
+            post_id=offer.id,
+            claimant_id=world.coordinator.id,
+            on_behalf_of="MRS PATEL",
+            beneficiary_key="mrs patel",
+        )
+    )
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    assert claim_count() == 1
+
+
 def test_a_too_long_claim_message_is_refused(world, offer):
     with pytest.raises(claims.InvalidInput):
         claims.make_claim(world.other_member, offer, "x" * (claims.MESSAGE_MAX + 1))

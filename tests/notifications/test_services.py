@@ -144,6 +144,25 @@ def test_notify_rolls_back_with_the_callers_transaction(world):
         notifications.notify(world.member, "claim", "Never saved")
         raise RuntimeError("the caller's change failed")
     assert notifications.unread_count(world.member) == 0
+    assert outbox() == []  # nobody is told of a change that did not happen
+
+
+def test_email_waits_for_the_commit(world):
+    with write_transaction():
+        notifications.notify(world.member, "claim", "Otto would like your ladder")
+        assert outbox() == []
+    assert [email.subject for email in outbox()] == ["Commons: Otto would like your ladder"]
+
+
+def test_a_mail_server_that_is_down_does_not_undo_the_change(app, world, monkeypatch):
+    def refuse(message):
+        raise ConnectionRefusedError("no mail server")
+
+    app.config["MAIL_BACKEND"] = "smtp"
+    monkeypatch.setattr("commons.mail._send_smtp", refuse)
+    notification = notify(world.member, "Otto would like your ladder")
+    assert notifications.unread_count(world.member) == 1
+    assert emailed_at(notification) is not None  # handed over; the failure is in the log
 
 
 # --- the daily digest --------------------------------------------------------------------

@@ -31,6 +31,8 @@ def counted_statements() -> Iterator[list[str]]:
 
 
 def statements_for(client, url: str, *, shows: int | None = None) -> int:
+    """Statements for rendering `url` afresh (browse results are otherwise served from cache)."""
+    client.application.extensions["posts.rendered_results"].clear()
     with counted_statements() as statements:
         response = client.get(url)
     assert response.status_code == 200, text(response)[:300]

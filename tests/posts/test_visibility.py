@@ -1,5 +1,7 @@
 """Who sees a post (rule 2), in every place a post shows up: the browse list, search results
-and the post's own address. Until communities can be linked, `linked` reads like `community`."""
+and the post's own address; and how a link between the post's community (Northside) and
+Southside changes it: only an active link whose scope includes the post's kind lets a `linked`
+post across, and never a `community` one."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from commons.claims.models import Claim
 from commons.communities import services as communities
 from commons.database import now_utc
 from commons.extensions import db
+from commons.links.models import KIND_SCOPE, SCOPES
 from tests.conftest import text
+from tests.links.conftest import bring_link
 from tests.posts.conftest import become
 
 ROLES = [
@@ -28,6 +32,11 @@ ROLES = [
 # them), its author, and site admins. Not an applicant still waiting, not Southside.
 NORTHSIDE = {"member", "other_member", "coordinator", "admin", "author"}
 SEES = {"public": set(ROLES), "community": NORTHSIDE, "linked": NORTHSIDE}
+# Southside's active members, whom an active link may let a `linked` post reach.
+SOUTHSIDE = {"away_member", "away_coordinator"}
+# The link Northside proposed to Southside: none, in each state, and active with a scope that
+# includes the post's kind ("active") or everything but it ("active, other kinds").
+LINKS = ["none", "proposed", "declined", "withdrawn", "active", "active, other kinds", "revoked"]
 # A hidden post stays reachable by its address for the people who answer for it.
 SEES_HIDDEN_BY_URL = {"author", "coordinator", "admin"}
 WHERE = ["browse", "search", "url"]
@@ -61,15 +70,47 @@ def unrelated(world, make_post):
     )
 
 
-@pytest.mark.parametrize("where", WHERE)
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("visibility", ["community", "linked", "public"])
-def test_who_sees_a_post(client, world, author, make_post, unrelated, visibility, role, where):
-    post = make_post(visibility=visibility)
-    become(client, world, author, role)
-    assert shows(client, post, where) is (role in SEES[visibility])
-    if where != "url":
-        assert shows(client, unrelated, where)
+def who_sees(visibility: str, link: str) -> set[str]:
+    if visibility == "linked" and link == "active":
+        return SEES[visibility] | SOUTHSIDE
+    return SEES[visibility]
+
+
+def link_northside_to_southside(world, link: str, kind: str) -> None:
+    """Bring the link to `link`'s state, through the services, as coordinators would."""
+    own_scope = KIND_SCOPE[kind]
+    others = tuple(scope for scope in SCOPES if scope != own_scope)
+    state = "active" if link.startswith("active") else link
+    bring_link(world, state, scopes=others if link == "active, other kinds" else (own_scope,))
+
+
+# The kind matters only across a link, for `linked` posts; the others are checked as offers.
+CASES = [
+    (visibility, link, kind)
+    for visibility in ("community", "linked", "public")
+    for link in LINKS
+    for kind in (("offer", "need") if visibility == "linked" else ("offer",))
+]
+
+
+@pytest.mark.parametrize("visibility, link, kind", CASES)
+def test_who_sees_a_post(app, world, author, make_post, unrelated, visibility, link, kind):
+    """The whole table for one post: every role, in every place. (One test per post and link
+    rather than per role: each role logs in on a client of its own.)"""
+    post = make_post(visibility=visibility, kind=kind)
+    link_northside_to_southside(world, link, kind)
+    seen, expected = set(), set()
+    for role in ROLES:
+        client = app.test_client()
+        become(client, world, author, role)
+        for where in WHERE:
+            if shows(client, post, where):
+                seen.add((role, where))
+            if role in who_sees(visibility, link):
+                expected.add((role, where))
+            if where != "url":
+                assert shows(client, unrelated, where), (role, where)
+    assert sorted(seen) == sorted(expected)
 
 
 @pytest.mark.parametrize("where", WHERE)
@@ -108,3 +149,14 @@ def test_joining_and_leaving_change_what_a_person_sees(client, world, make_post)
     assert shows(client, post, "url") and shows(client, post, "browse")
     communities.leave(world.applicant, world.home)
     assert not shows(client, post, "url") and not shows(client, post, "browse")
+
+
+@pytest.mark.parametrize("where", WHERE)
+def test_a_hidden_post_never_crosses_a_link(client, world, make_post, unrelated, where):
+    post = make_post(visibility="linked")
+    bring_link(world, "active", scopes=("offers", "needs", "mentors"))
+    post.hidden_at = now_utc()
+    db.session.commit()
+    for role in sorted(SOUTHSIDE):
+        become(client, world, None, role)
+        assert not shows(client, post, where)

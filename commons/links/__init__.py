@@ -1,0 +1,1 @@
+"""Links between communities: proposals, acceptance, scope and revocation."""
