@@ -29,6 +29,7 @@ class Config:
     POST_LIMIT = "20 per hour"  # new offers and needs, per member
     CLAIM_LIMIT = "30 per hour"  # answers to posts, per member
     MESSAGE_LIMIT = "60 per 10 minutes"  # messages in claim threads, per member
+    ANNOUNCEMENT_LIMIT = "5 per day"  # coordinators' notices to a whole community, per member
     PASSWORD_RESET_MAX_AGE = 60 * 60
     MAIL_BACKEND = "log"  # log | memory | smtp
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")  # for links in emails

@@ -68,8 +68,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .announcements.views import bp as announcements_bp
     from .claims.views import bp as claims_bp
     from .communities.views import bp as communities_bp
+    from .dashboard.views import bp as dashboard_bp
     from .links.views import bp as links_bp
     from .main.views import bp as main_bp
     from .moderation.views import bp as moderation_bp
@@ -77,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from .posts.views import bp as posts_bp
     from .profiles.views import bp as profiles_bp
     from .suggestions.views import bp as suggestions_bp
+    from .timebank.views import bp as timebank_bp
 
     for bp in (
         main_bp,
@@ -84,11 +87,14 @@ def register_blueprints(app: Flask) -> None:
         profiles_bp,
         communities_bp,
         links_bp,
+        dashboard_bp,
         posts_bp,
         notifications_bp,
         moderation_bp,
+        announcements_bp,
         claims_bp,
         suggestions_bp,
+        timebank_bp,
     ):
         app.register_blueprint(bp)
 

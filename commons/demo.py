@@ -19,6 +19,7 @@ from .links import services as links
 from .posts import services as post_services
 from .posts.models import Post, PostSlot, slot_for
 from .profiles.models import AvailabilitySlot, MemberSkill
+from .timebank import services as timebank
 
 DEMO_PASSWORD = "neighbour-2026"
 
@@ -233,6 +234,7 @@ def seed_neighbourhood(seed: int = 7) -> list[DemoLogin]:
     posts = seed_posts(rng)
     seed_claims(posts)
     seed_links()
+    seed_timebank()
     return logins
 
 
@@ -470,6 +472,34 @@ def seed_links() -> None:
         scopes=["offers", "needs", "mentors"],
         message="Our language swaps and homework club would love more neighbours.",
     )
+
+
+def seed_timebank() -> None:
+    """A time-bank history: hours paid for help in Northside and Riverside, a payment sent to
+    the wrong neighbour and given back, and a request waiting for Dora (a demo login) to
+    confirm."""
+
+    def active_members(name: str) -> list[User]:
+        return list(
+            db.session.scalars(
+                select(User)
+                .join(Membership)
+                .join(Community)
+                .where(Community.name == name, Membership.status == "active")
+                .order_by(User.id)
+            )
+        )
+
+    amara, dora, fatima, george, jade = active_members("Northside")[:5]
+    ben, eli = active_members("Riverside")[:2]
+    timebank.send_hours(dora, george, 120, "Fixed my bike brakes")
+    timebank.send_hours(amara, dora, 90, "Maths homework help for my nephew")
+    timebank.send_hours(george, fatima, 45, "Watered the seedlings while we were away")
+    timebank.send_hours(ben, eli, 60, "Helped at the repair café")
+    mistake = timebank.send_hours(dora, fatima, 60, "Lift to the station")
+    timebank.reverse(fatima, mistake, "Not me, Dora: I think George gave you that lift!")
+    timebank.send_hours(dora, george, 60, "Lift to the station")
+    timebank.request_hours(jade, dora, 75, "Walked your dog on Tuesday and Thursday")
 
 
 def bulk_posts(count: int, batch: int = 2000, seed: int = 13) -> Iterator[int]:

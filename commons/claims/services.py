@@ -49,7 +49,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.export import exporter
 from ..accounts.models import User
-from ..communities.permissions import NotAllowed, Viewer, is_coordinator
+from ..communities.permissions import NotAllowed, Viewer, is_coordinator, require_not_suspended
 from ..database import now_utc, write_transaction
 from ..extensions import db
 from ..moderation.services import is_blocked_between
@@ -201,9 +201,10 @@ def make_claim(claimant: User, post: Post, message: str, on_behalf_of: str | Non
 
     The claim is `pending`, or `waitlisted` when the offer is full. Raises NotAllowed (own
     post, a post the member cannot see, a blocked pair, on behalf of without being one of the
-    community's coordinators), PostNotOpen (closed, expired, hidden, a need already helped),
-    AlreadyClaimed (a live claim exists: also held by the database's unique index when the
-    same form arrives twice at once) and InvalidInput.
+    community's coordinators, a member suspended from the post's community), PostNotOpen
+    (closed, expired, hidden, a need already helped), AlreadyClaimed (a live claim exists:
+    also held by the database's unique index when the same form arrives twice at once) and
+    InvalidInput.
     """
     message = (message or "").strip()
     on_behalf_of = (on_behalf_of or "").strip() or None
@@ -215,6 +216,7 @@ def make_claim(claimant: User, post: Post, message: str, on_behalf_of: str | Non
         raise NotAllowed("This is your own post.")
     if not can_see(claimant, post):
         raise NotAllowed("You can't see this post.")
+    require_not_suspended(claimant, post.community)
     if on_behalf_of and not is_coordinator(claimant, post.community):
         raise NotAllowed("Only this community's coordinators can answer for a neighbour.")
     if is_blocked_between(claimant.id, post.author_id):
@@ -557,8 +559,10 @@ def waitlist_position(claim: Claim) -> int | None:
 
 
 def send_message(author: User, claim: Claim, body: str) -> Message:
-    """Add to the claim's thread. Only the two people, and not when one blocked the other."""
+    """Add to the claim's thread. Only the two people, not when one blocked the other, and not
+    by someone suspended from the post's community."""
     _require_party(author, claim)
+    require_not_suspended(author, claim.post.community)
     body = (body or "").strip()
     if not body:
         raise InvalidInput("Please write a message.")

@@ -16,7 +16,11 @@ if TYPE_CHECKING:
 
 JOIN_POLICIES = ("open", "approval")
 ROLES = ("member", "coordinator")
-MEMBERSHIP_STATES = ("pending", "active")
+# A suspended member (a coordinators' decision, `moderation.queue`) is not active: every check
+# that asks for an active membership (seeing community posts, posting, profiles, counts)
+# leaves them out, and `permissions.require_not_suspended` refuses them posting, claims and
+# messages there.
+MEMBERSHIP_STATES = ("pending", "active", "suspended")
 
 
 class Community(db.Model):
@@ -26,6 +30,7 @@ class Community(db.Model):
         CheckConstraint("radius_km > 0 AND radius_km <= 200", name="radius_valid"),
         CheckConstraint("centre_lat BETWEEN -90 AND 90", name="lat_valid"),
         CheckConstraint("centre_lon BETWEEN -180 AND 180", name="lon_valid"),
+        CheckConstraint("hour_floor_minutes <= 0", name="hour_floor_not_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +41,9 @@ class Community(db.Model):
     centre_lat: Mapped[float] = mapped_column(Float)
     centre_lon: Mapped[float] = mapped_column(Float)
     radius_km: Mapped[float] = mapped_column(Float, default=2.0)
+    # How far below zero its members' hour accounts may go, in minutes (the time bank's
+    # overdraft floor; `timebank.services.floor_of` says how a member's floor is chosen).
+    hour_floor_minutes: Mapped[int] = mapped_column(default=-600, server_default="-600")
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     neighbourhoods: Mapped[list[Neighbourhood]] = relationship(
@@ -79,7 +87,7 @@ class Membership(db.Model):
     __table_args__ = (
         UniqueConstraint("community_id", "user_id"),
         CheckConstraint("role IN ('member', 'coordinator')", name="role_valid"),
-        CheckConstraint("status IN ('pending', 'active')", name="status_valid"),
+        CheckConstraint("status IN ('pending', 'active', 'suspended')", name="status_valid"),
         CheckConstraint("role = 'member' OR status = 'active'", name="coordinator_is_active"),
     )
 

@@ -34,6 +34,31 @@ def is_member(user: Viewer, community: Community) -> bool:
     return membership is not None and membership.status == "active"
 
 
+def is_suspended(user: Viewer, community: Community) -> bool:
+    """Whether the coordinators suspended the member's membership of this community."""
+    if not user.is_authenticated:
+        return False
+    found = db.session.scalar(
+        select(Membership.id).where(
+            Membership.community_id == community.id,
+            Membership.user_id == user.id,
+            Membership.status == "suspended",
+        )
+    )
+    return found is not None
+
+
+def require_not_suspended(user: Viewer, community: Community) -> None:
+    """A suspended member takes no part in the community: no posting, claiming or writing in
+    it, even on a public post or in a claim made before. (Seeing its posts needs an active
+    membership, so the suspension takes those away by itself.)"""
+    if is_suspended(user, community):
+        raise NotAllowed(
+            f"Your membership of {community.name} is suspended by its coordinators, so you "
+            "can't post, answer or write there until they lift it."
+        )
+
+
 def is_coordinator(user: Viewer, community: Community) -> bool:
     """Coordinators of this community, and site admins; nobody else, even if linked."""
     if not user.is_authenticated:

@@ -30,11 +30,23 @@ class NameTaken(CommunityError):
 
 
 class AlreadyMember(CommunityError):
-    def __init__(self, pending: bool) -> None:
+    def __init__(self, pending: bool, suspended: bool = False) -> None:
+        if suspended:
+            message = "Your membership of this community is suspended by its coordinators."
+        elif pending:
+            message = "You have already asked to join; a coordinator will answer soon."
+        else:
+            message = "You are already a member of this community."
+        super().__init__(message)
+
+
+class Suspended(CommunityError):
+    """A suspended member can't leave (and join again, to shed the suspension)."""
+
+    def __init__(self, community: Community) -> None:
         super().__init__(
-            "You have already asked to join; a coordinator will answer soon."
-            if pending
-            else "You are already a member of this community."
+            f"Your membership of {community.name} is suspended by its coordinators. You can "
+            "leave once they lift it."
         )
 
 
@@ -210,7 +222,9 @@ def join(user: User, community: Community) -> Membership:
     """Join at once when the community is open; otherwise ask, and wait for a coordinator."""
     existing = membership_of(user, community)
     if existing is not None:
-        raise AlreadyMember(pending=existing.status == "pending")
+        raise AlreadyMember(
+            pending=existing.status == "pending", suspended=existing.status == "suspended"
+        )
     try:
         with write_transaction():
             is_open = community.join_policy == "open"
@@ -247,11 +261,14 @@ def leave(user: User, community: Community, successor_id: int | None = None) -> 
     """Leave a community (or withdraw a request to join).
 
     The last coordinator must name a successor among the active members, who is promoted in
-    the same transaction; raises LastCoordinator otherwise.
+    the same transaction; raises LastCoordinator otherwise. A suspended member stays
+    (Suspended): leaving and joining again would shed the suspension.
     """
     membership = membership_of(user, community)
     if membership is None:
         raise NotAMember()
+    if membership.status == "suspended":
+        raise Suspended(community)
     with write_transaction():
         if _is_last_coordinator(membership) and _has_other_active_members(community, user):
             successor = db.session.scalar(

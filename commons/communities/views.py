@@ -127,7 +127,7 @@ def leave(slug: str):
     except services.LastCoordinator as exc:
         flash(str(exc), "error")
         return _show(community, 409)
-    except services.NotAMember as exc:
+    except (services.NotAMember, services.Suspended) as exc:
         flash(str(exc), "info")
         return _show(community, 409)
     flash(f"You have left {community.name}.", "info")

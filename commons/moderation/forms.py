@@ -4,6 +4,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..forms import Form, strip
+from .queue import NOTE_MAX, WARNING_MAX
 from .services import REASON_MAX
 
 
@@ -31,3 +32,27 @@ class MemberReportForm(Form):
         validate_choice=True,
     )
     reason = _reason_field()
+
+
+class ActionForm(Form):
+    """One report's actions in the queue (each button posts to its own address), or lifting a
+    suspension. The note goes in the audit log; for a warning it is what the member reads."""
+
+    note = TextAreaField(
+        "Note",
+        description="For the log. For a warning, the words the member receives "
+        f"(at most {WARNING_MAX} characters).",
+        validators=[
+            Length(max=NOTE_MAX, message=f"Please keep the note under {NOTE_MAX} characters.")
+        ],
+        filters=[strip],
+    )
+
+
+def action_prefix(report_id: int) -> str:
+    """Each report's form has its own field names and ids on the queue page."""
+    return f"report-{report_id}"
+
+
+def lift_prefix(member_id: int) -> str:
+    return f"lift-{member_id}"

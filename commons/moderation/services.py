@@ -149,7 +149,7 @@ def _file_report(
                 coordinator,
                 "community",
                 f"New report in {community.name}: {about}.",
-                f"/communities/{community.slug}/reports",
+                f"/communities/{community.slug}/moderation",
             )
     return report
 
@@ -222,6 +222,15 @@ class ReportEntry:
     message: Message | None
     member: User | None
 
+    @property
+    def person(self) -> User | None:
+        """Whom the report is about: the post's or the message's author, or the member."""
+        if self.post is not None:
+            return self.post.author
+        if self.message is not None:
+            return self.message.author
+        return self.member
+
 
 @dataclass(frozen=True)
 class ReportPage:
@@ -242,19 +251,33 @@ def _by_id(model, ids: set[int]) -> dict:
 
 
 def reports_for(
-    coordinator: User, community: Community, page: int = 1, per_page: int = REPORTS_PER_PAGE
+    coordinator: User,
+    community: Community,
+    page: int = 1,
+    per_page: int = REPORTS_PER_PAGE,
+    *,
+    handled: bool = False,
 ) -> ReportPage:
-    """Open reports to this community, newest first, with what they are about. Only its
-    coordinators and admins; raises NotAllowed for anyone else."""
+    """Open reports to this community, newest first, with what they are about; or with
+    `handled`, the reports already handled, the latest handled first. Only its coordinators and
+    admins; raises NotAllowed for anyone else."""
     require_coordinator(coordinator, community)
-    where = (Report.community_id == community.id, Report.status == "open")
+    where = (
+        Report.community_id == community.id,
+        Report.status != "open" if handled else Report.status == "open",
+    )
+    order = (
+        (Report.resolved_at.desc(), Report.id.desc())
+        if handled
+        else (Report.created_at.desc(), Report.id.desc())
+    )
     total = db.session.scalar(select(func.count()).select_from(Report).where(*where)) or 0
     page = max(1, page)
     reports = list(
         db.session.scalars(
             select(Report)
             .where(*where)
-            .order_by(Report.created_at.desc(), Report.id.desc())
+            .order_by(*order)
             .limit(per_page)
             .offset((page - 1) * per_page)
         )
@@ -265,6 +288,7 @@ def reports_for(
     people = _by_id(
         User,
         {r.reporter_id for r in reports}
+        | {r.resolved_by_id for r in reports if r.resolved_by_id}
         | {r.member_id for r in reports if r.member_id}
         | {p.author_id for p in posts.values()}
         | {m.author_id for m in messages.values()},

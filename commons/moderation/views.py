@@ -1,10 +1,11 @@
-"""Reporting posts, messages and members, blocking, and the coordinators' list of reports."""
+"""Reporting posts, messages and members, blocking, and the coordinators' moderation queue
+with its log."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ..accounts.models import User
@@ -15,8 +16,8 @@ from ..errors import render_error
 from ..extensions import db, htmx
 from ..profiles.views import profile_context
 from ..web import form_error_status, redirect_to, render_page_or_partial
-from . import services
-from .forms import MemberReportForm, ReportForm
+from . import permissions, queue, services
+from .forms import ActionForm, MemberReportForm, ReportForm, action_prefix, lift_prefix
 
 bp = Blueprint("moderation", __name__)
 
@@ -196,19 +197,119 @@ def unblock(member_id: int):
     return _after_block(member, f"You have unblocked {member.display_name}.")
 
 
-# --- the coordinators' list ------------------------------------------------------------------
+# --- the moderation queue ------------------------------------------------------------------
+
+DONE = {
+    "dismiss": "The report is dismissed.",
+    "hide_post": "The post is hidden. The people in its claims can still read their messages.",
+    "hide_message": "The message is hidden.",
+    "warn": "The warning is sent.",
+    "suspend": "The membership is suspended.",
+}
 
 
-@bp.get("/communities/<slug>/reports")
-@login_required
-def reports(slug: str):
+def _moderated(slug: str) -> Community:
+    """The community whose queue this is; only its coordinators (and admins) get further."""
     community = communities.get_by_slug(slug)
     if community is None:
         abort(404)
-    page = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    permissions.require_may_moderate(current_user, community)
+    return community
+
+
+def _page() -> int:
+    return max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+
+
+def _queue(community: Community, status: int = 200, forms: dict[str, ActionForm] | None = None):
+    """The queue page, or its `#moderation` partial for htmx. `forms` carries a submitted form
+    (with the coordinator's input and its errors) by its prefix, in place of a blank one."""
+    board = queue.queue(current_user, community, _page())
+    prefixes = [action_prefix(e.report.id) for e in board.open]
+    prefixes += [lift_prefix(person.id) for person in board.suspended]
+    blank = {prefix: ActionForm(prefix=prefix, formdata=None) for prefix in prefixes}
     return render_page_or_partial(
-        "moderation/reports.html",
-        "moderation/_reports.html",
+        "moderation/queue.html",
+        "moderation/_queue.html",
+        status,
         community=community,
-        reports=services.reports_for(current_user, community, page),
+        board=board,
+        forms=blank | (forms or {}),
+        action_words=queue.ACTION_WORDS,
+    )
+
+
+def _after_action(community: Community):
+    if htmx:
+        return _queue(community)
+    return redirect_to(url_for("moderation.queue_page", slug=community.slug))
+
+
+@bp.get("/communities/<slug>/moderation")
+@login_required
+def queue_page(slug: str):
+    return _queue(_moderated(slug))
+
+
+@bp.get("/communities/<slug>/reports")
+def reports(slug: str):
+    """The queue's first address, kept for links in older notifications."""
+    return redirect(url_for("moderation.queue_page", slug=slug, **request.args), code=301)
+
+
+@bp.post(
+    "/communities/<slug>/moderation/reports/<int:report_id>/"
+    "<any(dismiss, 'hide-post', 'hide-message', warn, suspend):action>"
+)
+@login_required
+def act(slug: str, report_id: int, action: str):
+    community = _moderated(slug)
+    report = queue.get_report(community, report_id)
+    prefix = action_prefix(report.id)
+    form = ActionForm(prefix=prefix)
+    if not form.validate_on_submit():
+        return _queue(community, form_error_status(form), {prefix: form})
+    action = action.replace("-", "_")
+    try:
+        queue.act(current_user, community, report, action, form.note.data or "")
+    except queue.InvalidNote as exc:
+        form.note.errors = [*form.note.errors, str(exc)]
+        return _queue(community, 422, {prefix: form})
+    except (queue.AlreadyHandled, queue.NotPossible) as exc:
+        flash(str(exc), "error")
+        return _queue(community, 409)
+    flash(DONE[action], "success")
+    return _after_action(community)
+
+
+@bp.post("/communities/<slug>/moderation/members/<int:member_id>/lift")
+@login_required
+def lift(slug: str, member_id: int):
+    community = _moderated(slug)
+    member = _member_or_404(member_id)
+    prefix = lift_prefix(member.id)
+    form = ActionForm(prefix=prefix)
+    if not form.validate_on_submit():
+        return _queue(community, form_error_status(form), {prefix: form})
+    try:
+        queue.lift_suspension(current_user, community, member, form.note.data or "")
+    except queue.InvalidNote as exc:
+        form.note.errors = [*form.note.errors, str(exc)]
+        return _queue(community, 422, {prefix: form})
+    except queue.NotPossible as exc:
+        flash(str(exc), "error")
+        return _queue(community, 409)
+    flash(f"{member.public_name} is an active member again.", "success")
+    return _after_action(community)
+
+
+@bp.get("/communities/<slug>/moderation/log")
+@login_required
+def log(slug: str):
+    community = _moderated(slug)
+    return render_page_or_partial(
+        "moderation/log.html",
+        "moderation/_log.html",
+        community=community,
+        log=queue.audit_log(current_user, community, _page()),
     )

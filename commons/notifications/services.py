@@ -28,6 +28,10 @@ KIND_PREFERENCE = {
     "claim": "notify_claims",
     "message": "notify_messages",
     "community": "notify_community",
+    # A coordinator's notice to the whole community (`announcements`), written in bulk.
+    "announcement": "notify_community",
+    # Hours sent, asked for, confirmed, refused or given back (`timebank`): like claims.
+    "timebank": "notify_claims",
 }
 
 
@@ -50,7 +54,8 @@ def notify(user: User, kind: str, text: str, link: str = "/") -> Notification | 
     that commits when the member asked for immediate email for this kind. Former members get
     nothing.
 
-    `kind` is "claim", "message" or "community" (see KIND_PREFERENCE)."""
+    `kind` is "claim", "message", "community", "announcement" or "timebank" (see
+    KIND_PREFERENCE)."""
     if user.deleted_at is not None:
         return None
     notification = Notification(user_id=user.id, kind=kind, text=text[:300], link=link)

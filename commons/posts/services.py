@@ -15,7 +15,12 @@ from ..accounts.models import User
 from ..claims import services as claims
 from ..claims.models import Claim
 from ..communities.models import Community, Membership, Neighbourhood
-from ..communities.permissions import NotAllowed, Viewer, is_coordinator
+from ..communities.permissions import (
+    NotAllowed,
+    Viewer,
+    is_coordinator,
+    require_not_suspended,
+)
 from ..database import now_utc, write_transaction
 from ..extensions import db
 from ..geo import distance_km
@@ -75,6 +80,8 @@ def _search_text(title: str, description: str, tags: list[str]) -> str:
 
 def _check_may_post(author: User, data: PostInput) -> Community:
     community = db.session.get(Community, data.community_id)
+    if community is not None:
+        require_not_suspended(author, community)
     if community is None or community not in postable_communities(author):
         raise NotAllowed("You can post only in communities you are a member of.")
     if data.on_behalf_of and not is_coordinator(author, community):
@@ -150,6 +157,7 @@ def require_manage(actor: Viewer, post: Post) -> None:
 
 def update_post(actor: User, post: Post, data: PostInput) -> Post:
     require_manage(actor, post)
+    require_not_suspended(actor, post.community)
     if (data.on_behalf_of or "").strip() != (post.on_behalf_of or "") and not is_coordinator(
         actor, post.community
     ):
@@ -189,6 +197,7 @@ def close_post(actor: User, post: Post) -> None:
 def renew_post(actor: User, post: Post, days: int = DEFAULT_LIFETIME_DAYS) -> None:
     """Open an expired or closed post again for another `days`."""
     require_manage(actor, post)
+    require_not_suspended(actor, post.community)
     with write_transaction():
         post.expires_at = None if post.is_standing else now_utc() + timedelta(days=days)
         post.expiry_warned_at = None

@@ -11,6 +11,9 @@ claims and matching alike.
   claim on the post keeps its page (not its place in browse), so an exchange under way carries
   on after a link is revoked or they leave the community.
 - Hidden posts: only the author, coordinators, admins and the claim's people, by address.
+- A member suspended from a community (a coordinators' decision) is not an active member of
+  it, and its `linked` posts don't reach them across a link through another of their
+  communities either: of its posts they see the public ones, and those they hold a claim on.
 """
 
 from __future__ import annotations
@@ -39,22 +42,36 @@ def my_community_ids(viewer: Viewer) -> Select:
     )
 
 
+def suspended_community_ids(viewer: Viewer) -> Select:
+    """Communities whose coordinators suspended the viewer: nothing of theirs crosses a link
+    to the viewer."""
+    return select(Membership.community_id).where(
+        Membership.user_id == viewer.id, Membership.status == "suspended"
+    )
+
+
 def _scope_flag(kind: str) -> ColumnElement[bool]:
     return getattr(CommunityLink, f"shares_{KIND_SCOPE[kind]}").is_(True)
 
 
 def linked_community_ids(viewer: Viewer, *kinds: str) -> CompoundSelect:
     """Communities whose `linked` posts of one of `kinds` reach the viewer: the other side of
-    every active link of one of the viewer's communities whose scope includes the kind. An
-    uncorrelated subquery, evaluated once per statement, not per post."""
+    every active link of one of the viewer's communities whose scope includes the kind, except
+    a community that suspended the viewer. An uncorrelated subquery, evaluated once per
+    statement, not per post."""
     mine = my_community_ids(viewer)
+    suspended = suspended_community_ids(viewer)
     live = and_(CommunityLink.state == "active", or_(*(_scope_flag(kind) for kind in kinds)))
     return union_all(
         select(CommunityLink.community_high_id).where(
-            live, CommunityLink.community_low_id.in_(mine)
+            live,
+            CommunityLink.community_low_id.in_(mine),
+            CommunityLink.community_high_id.not_in(suspended),
         ),
         select(CommunityLink.community_low_id).where(
-            live, CommunityLink.community_high_id.in_(mine)
+            live,
+            CommunityLink.community_high_id.in_(mine),
+            CommunityLink.community_low_id.not_in(suspended),
         ),
     )
 
@@ -98,14 +115,13 @@ def can_see(viewer: Viewer, post: Post, *, involved: bool = False) -> bool:
         return False
     if _is_author_or_staff(viewer, post) or involved:
         return True
-    statement = select(Membership.id).where(
-        Membership.community_id == post.community_id,
-        Membership.user_id == viewer.id,
-        Membership.status == "active",
+    statement = select(Membership.status).where(
+        Membership.community_id == post.community_id, Membership.user_id == viewer.id
     )
-    if db.session.scalar(statement) is not None:
+    status = db.session.scalar(statement)
+    if status == "active":
         return True
-    if post.visibility == "linked" and _reaches_by_link(viewer, post):
+    if status != "suspended" and post.visibility == "linked" and _reaches_by_link(viewer, post):
         return True
     return _holds_a_claim(viewer, post)
 
@@ -197,6 +213,7 @@ def visibility_key(viewer: Viewer) -> Hashable:
     if viewer.is_admin:
         return ("admin", viewer.id, viewer.neighbourhood_id, own_community_ids(viewer))
     own = own_community_ids(viewer)
+    suspended = suspended_community_ids(viewer)
     rows = db.session.execute(
         select(
             CommunityLink.community_low_id,
@@ -209,6 +226,9 @@ def visibility_key(viewer: Viewer) -> Hashable:
                 CommunityLink.community_low_id.in_(own),
                 CommunityLink.community_high_id.in_(own),
             ),
+            # One side is the viewer's own; the other reaches them unless it suspended them.
+            CommunityLink.community_low_id.not_in(suspended),
+            CommunityLink.community_high_id.not_in(suspended),
         )
     ).all()
     reached: dict[str, set[int]] = {"offer": set(), "need": set()}

@@ -21,20 +21,23 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..claims.models import Claim
-from ..communities.models import Community
+from ..communities.models import Community, Membership
 from ..communities.permissions import NotAllowed, Viewer, require_coordinator
 from ..database import now_utc, write_transaction
 from ..extensions import db
 from ..links.services import linked_pairs
 from ..matching import Context, Need, Offer, Slot, trust_from_exchanges
 from ..matching.assign import assign_pairs
+from ..matching.circles import Member as CircleMember
+from ..matching.circles import find_swaps
 from ..matching.suggest import NeedIndex, OfferIndex, suggest_all
+from ..matching.text import default_analyzer
 from ..moderation.models import Block
 from ..notifications.models import Notification
 from ..notifications.services import notify
 from ..posts.models import Post, PostSlot, PostTag
 from ..posts.visibility import visible_to
-from ..profiles.models import AvailabilitySlot
+from ..profiles.models import AvailabilitySlot, MemberSkill
 from .models import MatchingRound, Proposal
 
 # Candidates one suggestion request scores: the newest open posts the viewer may see. Enough
@@ -369,6 +372,8 @@ def _alerts_since(member_id: int, since) -> int:
         select(func.count(Notification.id)).where(
             Notification.user_id == member_id,
             Notification.kind == "match",
+            # Alerts point at the new post; a round's proposals (also "match") don't count.
+            Notification.link.like("/posts/%"),
             Notification.created_at >= since,
         )
     )
@@ -620,3 +625,113 @@ def outcome(matching_round: MatchingRound) -> dict[str, int]:
     for proposal in matching_round.proposals:
         counts[proposal.state] += 1
     return counts
+
+
+# --- skill swaps among neighbours ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SwapStep:
+    giver: User
+    taker: User
+    skill: str  # as the giver wrote it on their profile
+
+
+@dataclass(frozen=True)
+class Swap:
+    """A direct swap (two steps) or a circle of three, in one of the member's communities."""
+
+    community: Community
+    steps: tuple[SwapStep, ...]
+    score: float
+
+
+def _skill_keys(name: str) -> frozenset[str]:
+    """What a skill is about, in the engine's terms: its concepts ("bike repair" and "bicycle
+    maintenance" share one) or, for a skill the vocabulary does not know, its word stems."""
+    weights = default_analyzer().analyse(name, surfaces=False).weights
+    main = [feature for feature, weight in weights.items() if weight >= 1.0]
+    concepts = [feature for feature in main if feature.startswith("c:")]
+    return frozenset(concepts or main)
+
+
+def swaps_for(member: User, limit: int = 10) -> list[Swap]:
+    """Skill swaps the member could make with neighbours, from what each says they can share
+    and would like to learn: direct swaps first, then circles of three (A teaches B, B
+    teaches C, C teaches A). Within one community at a time; never with a blocked member."""
+    found: dict[frozenset[int], Swap] = {}
+    for community in db.session.scalars(
+        select(Community)
+        .join(Membership, Membership.community_id == Community.id)
+        .where(Membership.user_id == member.id, Membership.status == "active")
+    ):
+        for swap in _swaps_in(community, member):
+            people = frozenset(step.giver.id for step in swap.steps)
+            if people not in found or found[people].score < swap.score:
+                found[people] = swap
+    return sorted(found.values(), key=lambda swap: (-swap.score, len(swap.steps)))[:limit]
+
+
+def _swaps_in(community: Community, member: User) -> list[Swap]:
+    rows = db.session.execute(
+        select(MemberSkill.user_id, MemberSkill.kind, MemberSkill.name)
+        .join(Membership, Membership.user_id == MemberSkill.user_id)
+        .join(User, User.id == MemberSkill.user_id)
+        .where(
+            Membership.community_id == community.id,
+            Membership.status == "active",
+            User.deleted_at.is_(None),
+        )
+    ).all()
+    teaches: dict[int, set[str]] = {}
+    wants: dict[int, set[str]] = {}
+    named: dict[tuple[int, str], str] = {}  # (member, key) -> the skill as they wrote it
+    for user_id, kind, name in rows:
+        keys = _skill_keys(name)
+        (teaches if kind == "share" else wants).setdefault(user_id, set()).update(keys)
+        if kind == "share":
+            for key in keys:
+                named.setdefault((user_id, key), name)
+    if not teaches.get(member.id) and not wants.get(member.id):
+        return []
+    people = set(teaches) | set(wants)
+    records = [
+        CircleMember(
+            id=str(user_id),
+            teaches=frozenset(teaches.get(user_id, ())),
+            wants=frozenset(wants.get(user_id, ())),
+        )
+        for user_id in sorted(people)
+    ]
+    blocked = {
+        frozenset((str(a), str(b)))
+        for a, b in db.session.execute(
+            select(Block.blocker_id, Block.blocked_id).where(
+                or_(Block.blocker_id == member.id, Block.blocked_id == member.id)
+            )
+        )
+    }
+    circles = find_swaps(records, blocked=blocked).for_member(str(member.id))
+    users = {
+        user.id: user
+        for user in db.session.scalars(
+            select(User).where(User.id.in_({int(i) for c in circles for i in c.members}))
+        )
+    }
+    swaps = []
+    for circle in circles:
+        ids = [int(i) for i in circle.members]
+        # Start the circle with the member, so it reads "You teach ..."
+        turn = ids.index(member.id)
+        order = ids[turn:] + ids[:turn]
+        gives = list(circle.gives[turn:] + circle.gives[:turn])
+        steps = tuple(
+            SwapStep(
+                giver=users[giver],
+                taker=users[order[(k + 1) % len(order)]],
+                skill=named.get((giver, gives[k]), gives[k]),
+            )
+            for k, giver in enumerate(order)
+        )
+        swaps.append(Swap(community, steps, circle.score))
+    return swaps

@@ -92,7 +92,7 @@ def test_block_and_report_from_a_profile(new_page: NewPage, people: People) -> N
     log_in(nia, "nia@example.org")
     nia.get_by_role("link", name="Notifications 1 unread").click()
     nia.get_by_role("button", name="New report in Elm Street: the member Pia Neighbour.").click()
-    expect(nia.get_by_role("heading", name="Reports in Elm Street")).to_be_visible()
+    expect(nia.get_by_role("heading", name="Moderation in Elm Street")).to_be_visible()
     expect(nia.get_by_text("Keeps knocking late at night.")).to_be_visible()
     expect(nia.get_by_role("link", name="Notifications", exact=True)).to_be_visible()
     nia.problems.assert_clean()

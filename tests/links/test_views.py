@@ -432,7 +432,8 @@ def test_a_coordinator_of_a_never_moderates_b_even_when_linked(client, world, ma
         "/communities/southside/links",
         "/communities/southside/links/network",
         "/communities/southside/members",
-        "/communities/southside/reports",
+        "/communities/southside/moderation",
+        "/communities/southside/moderation/log",
         f"/posts/{wes_post.id}/edit",
     ):
         assert client.get(page).status_code == 403, page

@@ -41,7 +41,7 @@ def test_a_post_report_reaches_the_communitys_coordinators(world, ladder):
     )
     [note] = notified(world.coordinator)
     assert note.kind == "community"
-    assert note.link == "/communities/northside/reports"
+    assert note.link == "/communities/northside/moderation"
     assert "Ladder to lend" in note.text
     # Nobody else hears of it: not the author, the reporter, or another community.
     for person in (world.member, world.other_member, world.away_coordinator, world.admin):

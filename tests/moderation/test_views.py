@@ -337,7 +337,7 @@ def test_blocking_yourself_is_refused_with_a_message(client, world):
     assert block_count() == 0
 
 
-# --- the coordinators' list --------------------------------------------------------------
+# --- the moderation queue (once the list of reports) -----------------------------------
 
 
 @pytest.mark.parametrize(
@@ -351,12 +351,12 @@ def test_blocking_yourself_is_refused_with_a_message(client, world):
         ("admin", 200),
     ],
 )
-def test_the_reports_list(client, world, thread, role, expected):
+def test_the_moderation_queue_lists_open_reports(client, world, thread, role, expected):
     moderation.report_post(world.other_member, thread.post, "Not a ladder at all")
     moderation.report_message(world.member, thread.from_claimant, "Calls me names")
     moderation.report_member(world.member, world.other_member, world.home, "Shouts at people")
     act_as(client, world, role)
-    response = client.get("/communities/northside/reports")
+    response = client.get("/communities/northside/moderation")
     assert_status(response, expected)
     page = text(response)
     secrets = ["Not a ladder at all", "Calls me names", "You fool."]
@@ -371,20 +371,20 @@ def test_the_reports_list(client, world, thread, role, expected):
 
 def test_the_reports_list_of_an_unknown_community_is_not_found(client, world):
     log_in(client, world.admin)
-    assert_status(client.get("/communities/nowhere/reports"), 404)
+    assert_status(client.get("/communities/nowhere/moderation"), 404)
 
 
 def test_the_reports_list_is_empty_until_someone_reports(client, world):
     log_in(client, world.coordinator)
-    page = text(client.get("/communities/northside/reports"))
+    page = text(client.get("/communities/northside/moderation"))
     assert "No open reports." in page
 
 
 def test_the_reports_list_over_htmx_is_the_list_only(client, world, ladder):
     moderation.report_post(world.other_member, ladder, "Spam")
     log_in(client, world.coordinator)
-    body = text(client.get("/communities/northside/reports", headers=HX))
-    assert body.lstrip().startswith('<section id="reports"')
+    body = text(client.get("/communities/northside/moderation", headers=HX))
+    assert body.lstrip().startswith('<div id="moderation"')
     assert "<html" not in body
 
 
@@ -400,7 +400,13 @@ def test_a_coordinator_is_notified_and_the_link_opens_the_list(app, client, worl
     opened = post(
         coordinator,
         f"/notifications/{notification_id}/read",
-        {"next": "/communities/northside/reports"},
+        {"next": "/communities/northside/moderation"},
     )
-    assert opened.headers["Location"] == "/communities/northside/reports"
+    assert opened.headers["Location"] == "/communities/northside/moderation"
     assert "Spam" in text(coordinator.get(opened.headers["Location"]))
+
+
+def test_the_old_address_of_the_list_leads_to_the_queue(client, world):
+    response = client.get("/communities/northside/reports?page=2")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/communities/northside/moderation?page=2"

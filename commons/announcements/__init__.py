@@ -1,0 +1,1 @@
+"""Announcements: a coordinator's notice to every member of their community."""

@@ -1,0 +1,1 @@
+"""A community's dashboard for its coordinators: figures, charts and a CSV for funders."""
