@@ -408,12 +408,14 @@ class _Pairs:
         # The hard rules. The cheap ones first, so the rest run on the survivors only.
         allowed = (g.person[gi] != m.person[mi]) & (free[mi] > 0)
         gc, mc = g.community[gi], m.community[mi]
-        allowed &= (gc == 0) | (mc == 0) | (gc == mc) | _linked(gc, mc, links, codes)
+        allowed &= (
+            (gc == 0) | (mc == 0) | (gc == mc) | _in_pairs(gc, mc, links, codes.tables["community"])
+        )
         allowed &= (g.formats[gi] & m.formats[mi]) != 0
         keep = np.flatnonzero(allowed)
         gi, mi, topic, topic_index = gi[keep], mi[keep], topic[keep], topic_index[keep]
 
-        allowed = ~_blocked(g.person[gi], m.person[mi], blocked, codes)
+        allowed = ~_in_pairs(g.person[gi], m.person[mi], blocked, codes.tables["person"])
         languages = _Bitsets(g.languages, m.languages)
         both_speak = languages.nonempty_a[gi] & languages.nonempty_b[mi]
         allowed &= ~both_speak | languages.intersect(gi, mi)
@@ -576,27 +578,14 @@ def _topic_candidates(
     return gi, mi, values, positions
 
 
-def _linked(
-    a: np.ndarray, b: np.ndarray, links: Iterable[frozenset[str]], codes: _Codes
+def _in_pairs(
+    a: np.ndarray, b: np.ndarray, pairs: Iterable[frozenset[str]], known: dict[str, int]
 ) -> np.ndarray:
-    known = codes.tables["community"]
+    """Whether each (a[i], b[i]) is one of `pairs` (linked communities, blocked people), in
+    either order; names the codes never saw match nothing."""
     keys = [
         _pair_key(known[x], known[y])
-        for x, y in (tuple(pair) for pair in links if len(pair) == 2)
-        if x in known and y in known
-    ]
-    if not keys:
-        return np.zeros(a.size, dtype=bool)
-    return np.isin(_pair_key(a, b), np.array(keys, dtype=np.int64))
-
-
-def _blocked(
-    a: np.ndarray, b: np.ndarray, blocked: Iterable[frozenset[str]], codes: _Codes
-) -> np.ndarray:
-    known = codes.tables["person"]
-    keys = [
-        _pair_key(known[x], known[y])
-        for x, y in (tuple(pair) for pair in blocked if len(pair) == 2)
+        for x, y in (tuple(pair) for pair in pairs if len(pair) == 2)
         if x in known and y in known
     ]
     if not keys:
