@@ -4,7 +4,17 @@ from .accounts.models import User
 from .announcements.models import Announcement
 from .claims.models import Claim, Message, Thanks
 from .communities.models import Community, Membership, Neighbourhood
+from .exchanges.models import ExchangeLesson, ExchangeParticipant, SkillExchange
 from .links.models import CommunityLink
+from .mentorship.models import (
+    CalendarFeed,
+    LearningGoal,
+    MentorProfile,
+    Mentorship,
+    MentorshipSession,
+    MentorTopic,
+    SessionNote,
+)
 from .moderation.models import Block, ModerationAction, Report
 from .notifications.models import Notification
 from .posts.models import Post, PostFollow, PostSlot, PostTag
@@ -16,12 +26,20 @@ __all__ = [
     "Announcement",
     "AvailabilitySlot",
     "Block",
+    "CalendarFeed",
     "Claim",
     "Community",
     "CommunityLink",
+    "ExchangeLesson",
+    "ExchangeParticipant",
     "HourTransfer",
+    "LearningGoal",
     "MatchingRound",
     "MemberSkill",
+    "MentorProfile",
+    "MentorTopic",
+    "Mentorship",
+    "MentorshipSession",
     "Membership",
     "Message",
     "ModerationAction",
@@ -33,6 +51,8 @@ __all__ = [
     "PostTag",
     "Proposal",
     "Report",
+    "SessionNote",
+    "SkillExchange",
     "Thanks",
     "User",
 ]

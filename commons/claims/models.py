@@ -91,19 +91,39 @@ class Message(db.Model):
 
 
 class Thanks(db.Model):
+    """A short note of thanks for one completed claim, mentorship session or skill exchange.
+
+    Exactly one of `claim_id`, `session_id` and `exchange_id` says what it is for, and each
+    person thanks once per thing, so profiles can count thanks from every kind of help.
+    """
+
     __tablename__ = "thanks"
     __table_args__ = (
         UniqueConstraint("claim_id", "from_id"),
+        UniqueConstraint("session_id", "from_id"),
+        UniqueConstraint("exchange_id", "from_id"),
         CheckConstraint("from_id <> to_id", name="not_to_self"),
+        CheckConstraint(
+            "(CASE WHEN claim_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN session_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN exchange_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="for_one_thing",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentorship_sessions.id", ondelete="CASCADE")
+    )
+    exchange_id: Mapped[int | None] = mapped_column(
+        ForeignKey("skill_exchanges.id", ondelete="CASCADE")
+    )
     from_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     to_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     note: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
-    claim: Mapped[Claim] = relationship()
+    claim: Mapped[Claim | None] = relationship()
     giver: Mapped[User] = relationship(foreign_keys=[from_id])
     receiver: Mapped[User] = relationship(foreign_keys=[to_id])

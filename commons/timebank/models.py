@@ -46,6 +46,13 @@ class HourTransfer(db.Model):
             name="decided_unless_recorded",
         ),
         CheckConstraint("reverses_id IS NULL OR state = 'direct'", name="reversal_is_direct"),
+        # Hours pay for one thing at most: a claim, a mentorship session or a skill exchange.
+        CheckConstraint(
+            "(CASE WHEN claim_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN session_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN exchange_id IS NULL THEN 0 ELSE 1 END) <= 1",
+            name="pays_for_one_thing",
+        ),
         Index("ix_hour_transfers_payer", "payer_id", "state", "decided_at"),
         Index("ix_hour_transfers_payee", "payee_id", "state", "decided_at"),
     )
@@ -60,6 +67,12 @@ class HourTransfer(db.Model):
     # What the hours pay for, where it applies; the ledger outlives it.
     claim_id: Mapped[int | None] = mapped_column(
         ForeignKey("claims.id", ondelete="SET NULL"), index=True
+    )
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentorship_sessions.id", ondelete="SET NULL"), index=True
+    )
+    exchange_id: Mapped[int | None] = mapped_column(
+        ForeignKey("skill_exchanges.id", ondelete="SET NULL"), index=True
     )
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("hour_transfers.id"), unique=True)
     # The payer (direct), the payee (a request), or an admin (a reversal made for a member).
