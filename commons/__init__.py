@@ -72,12 +72,16 @@ def register_blueprints(app: Flask) -> None:
     from .claims.views import bp as claims_bp
     from .communities.views import bp as communities_bp
     from .dashboard.views import bp as dashboard_bp
+    from .exchanges.views import bp as exchanges_bp
+    from .imports.views import bp as imports_bp
     from .links.views import bp as links_bp
     from .main.views import bp as main_bp
+    from .mentorship.views import bp as mentorship_bp
     from .moderation.views import bp as moderation_bp
     from .notifications.views import bp as notifications_bp
     from .posts.views import bp as posts_bp
     from .profiles.views import bp as profiles_bp
+    from .sessions.views import bp as sessions_bp
     from .suggestions.views import bp as suggestions_bp
     from .timebank.views import bp as timebank_bp
 
@@ -95,6 +99,10 @@ def register_blueprints(app: Flask) -> None:
         claims_bp,
         suggestions_bp,
         timebank_bp,
+        mentorship_bp,
+        sessions_bp,
+        exchanges_bp,
+        imports_bp,
     ):
         app.register_blueprint(bp)
 
