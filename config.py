@@ -38,6 +38,11 @@ class Config:
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Background jobs (commons/jobs.py): inline | thread | redis.
+    JOBS_BACKEND = "thread"  # one worker thread per process: `make run` needs no server
+    JOBS_REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    JOBS_REDIS_PREFIX = os.environ.get("JOBS_REDIS_PREFIX", "commons:jobs")
+    JOBS_MAX_RETRIES = 3  # a failing job runs at most 1 + 3 times, then is set aside
 
 
 class DevelopmentConfig(Config):
@@ -50,12 +55,14 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     MAIL_BACKEND = "memory"
     LOG_LEVEL = "WARNING"
+    JOBS_BACKEND = "inline"  # right after the commit, in the test's own process
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "redis")  # run `flask jobs work` beside the web
 
     def __init__(self) -> None:
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]

@@ -12,8 +12,10 @@ from .accounts import services as accounts
 from .accounts.models import User
 from .database import write_transaction
 from .extensions import db
+from .jobs import jobs_cli
 from .notifications.cli import notifications_cli
 from .posts.cli import posts_cli
+from .sessions.cli import sessions_cli
 from .suggestions.cli import matching_cli
 
 users = AppGroup("users", help="Manage members.")
@@ -67,3 +69,5 @@ def init_commands(app: Flask) -> None:
     app.cli.add_command(posts_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(matching_cli)
+    app.cli.add_command(sessions_cli)
+    app.cli.add_command(jobs_cli)

@@ -1,26 +1,29 @@
 """Announcements: a coordinator's notice to every active member of their community.
 
 Each member gets an in-app notification (kind "announcement", governed by the "news from my
-communities' coordinators" switch for email) and an email as they prefer: at once after the
-commit, in the daily digest, or none. A community may have tens of thousands of members, so
-the notifications are written by one `INSERT ... SELECT` over the memberships, not one ORM
-object per member: the statements a notice costs do not grow with the community, and the
-announcement and all its notifications are one transaction.
+communities' coordinators" switch for email) and an email as they prefer: at once (sent by the
+background job `announcements.email` after the commit), in the daily digest, or none. A
+community may have tens of thousands of members, so the notifications are written by one
+`INSERT ... SELECT` over the memberships, not one ORM object per member: the statements a notice
+costs the request do not grow with the community, and the announcement and all its
+notifications are one transaction. The emails are the job's, a batch of members at a time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, insert, literal, null, select
+from flask import current_app
+from sqlalchemy import ColumnElement, and_, func, insert, literal, select, update
 
+from .. import jobs
 from ..accounts.export import exporter
 from ..accounts.models import User
 from ..communities.models import Community, Membership
 from ..communities.permissions import NotAllowed, Viewer, is_coordinator, is_member
-from ..database import write_transaction
+from ..database import now_utc, write_transaction
 from ..extensions import db
-from ..mail import send_after_commit
+from ..mail import send_email
 from ..notifications.models import Notification
 from ..notifications.services import KIND_PREFERENCE, absolute
 from .models import BODY_MAX, TITLE_MAX, Announcement
@@ -115,16 +118,16 @@ def _clean(title: str, body: str) -> tuple[str, str]:
 
 def announce(author: User, community: Community, title: str, body: str) -> Announcement:
     """Post a notice to every active member of `community` but its author: an in-app
-    notification each, and email by each member's preference (immediate: sent when this
-    commits; digest: in their next daily summary; off: none). Raises NotAllowed or
-    InvalidAnnouncement."""
+    notification each, written here, and email by each member's preference (immediate: sent by
+    the job `announcements.email` once this commits; digest: in their next daily summary; off:
+    none). Raises NotAllowed or InvalidAnnouncement."""
     if not may_announce(author, community):
         raise NotAllowed("Only this community's coordinators can post announcements.")
     title, body = _clean(title, body)
     # Read before the transaction begins (its first step ends the request's read transaction,
     # which would send these to the database again).
     community_id, name, slug = community.id, community.name, community.slug
-    author_id, author_name = author.id, author.display_name
+    author_id = author.id
     with write_transaction():
         announcement = Announcement(
             community_id=community_id, author_id=author_id, title=title, body=body
@@ -132,51 +135,151 @@ def announce(author: User, community: Community, title: str, body: str) -> Annou
         db.session.add(announcement)
         db.session.flush()
         now = announcement.created_at
-        text = f"Announcement from {name}: {title}"[:300]
-        link = f"/communities/{slug}/announcements#announcement-{announcement.id}"
-        recipients = and_(
-            Membership.community_id == community_id,
-            Membership.status == "active",
-            Membership.user_id != author_id,
-            User.deleted_at.is_(None),
-        )
-        # Members who asked for email at once, for news from their coordinators: theirs is
-        # sent after the commit, so their notification is marked emailed now (the digest
-        # skips it). The rest wait for the digest, or for nothing, as each chose.
-        emails_now = and_(
-            User.notify_email == "immediate",
-            getattr(User, KIND_PREFERENCE[KIND]).is_(True),
-        )
         when = Notification.created_at.type
         db.session.execute(
             insert(Notification).from_select(
-                ["user_id", "kind", "text", "link", "created_at", "emailed_at"],
+                ["user_id", "kind", "text", "link", "created_at"],
                 select(
                     Membership.user_id,
                     literal(KIND),
-                    literal(text),
-                    literal(link),
+                    literal(_notification_text(name, title)),
+                    literal(_link(slug, announcement.id)),
                     literal(now, when),
-                    case((emails_now, literal(now, when)), else_=null()),
                 )
                 .join(User, User.id == Membership.user_id)
-                .where(recipients),
+                .where(_recipients(community_id), Membership.user_id != author_id),
             )
         )
-        addresses = db.session.scalars(
-            select(User.email)
-            .join(Membership, Membership.user_id == User.id)
-            .where(recipients, emails_now)
-        )
-        subject = f"Commons: {name}: {title}"
-        message = (
-            f"{title}\n\n{body}\n\n"
-            f"From {author_name}, for the coordinators of {name}.\n"
-            f"See it on Commons: {absolute(link)}\n"
-        )
-        for address in addresses:
-            send_after_commit(address, subject, message)
+        # Thousands of emails are no work for a request: one job sends them after the commit.
+        jobs.enqueue(EMAIL_JOB, announcement_id=announcement.id)
     return announcement
+
+
+def _notification_text(community_name: str, title: str) -> str:
+    return f"Announcement from {community_name}: {title}"[:300]
+
+
+def _link(slug: str, announcement_id: int) -> str:
+    return f"/communities/{slug}/announcements#announcement-{announcement_id}"
+
+
+def _recipients(community_id: int) -> ColumnElement[bool]:
+    """Who hears of a notice: the community's active members (not the suspended, not the
+    pending) whose account is not deleted. Joins Membership to User."""
+    return and_(
+        Membership.community_id == community_id,
+        Membership.status == "active",
+        User.deleted_at.is_(None),
+    )
+
+
+# --- the email job ---------------------------------------------------------------------------
+
+EMAIL_JOB = "announcements.email"
+EMAIL_BATCH = 500
+
+
+@jobs.job(EMAIL_JOB)
+def email_announcement(announcement_id: int) -> None:
+    """Email an announcement to every active member who asked for community news by email at
+    once. Safe to run again: each member's notification is marked emailed (`emailed_at`) before
+    their email goes, and only unmarked ones are sent, so a retry sends only what is left.
+
+    Members are read a batch at a time, with their notification, in one query per batch. Each
+    batch is claimed in a short transaction and sent after it, so a slow mail server never holds
+    the database's write lock. If the mail server fails part-way, the unsent rest of the batch
+    is given back (unmarked) and the job fails, to be tried again; a worker killed between
+    claiming and sending loses those emails (the notifications stay in the app)."""
+    announcement = db.session.get(Announcement, announcement_id)
+    if announcement is None:  # its community was deleted since
+        return
+    community = announcement.community
+    link = _link(community.slug, announcement.id)
+    subject = f"Commons: {community.name}: {announcement.title}"
+    body = _email_body(announcement, link)
+    after_user_id = 0
+    while True:
+        batch = _claim_batch(community.id, link, after_user_id)
+        for position, (_, address) in enumerate(batch.to_send):
+            try:
+                send_email(address, subject, body)
+            except OSError:
+                _give_back([notification_id for notification_id, _ in batch.to_send[position:]])
+                raise
+        if batch.last_user_id is None:
+            return
+        after_user_id = batch.last_user_id
+
+
+@dataclass(frozen=True)
+class _Batch:
+    to_send: list[tuple[int, str]]  # (notification id, email address), claimed for this run
+    last_user_id: int | None  # where the next batch starts; None: this was the last
+
+
+def _claim_batch(community_id: int, link: str, after_user_id: int) -> _Batch:
+    """The next members (by id) to email, with their notification, in one query; their
+    notifications marked emailed in the same short transaction."""
+    wants_news = getattr(User, KIND_PREFERENCE[KIND])
+    with write_transaction():
+        rows = db.session.execute(
+            select(Notification.id, User.id, User.email)
+            .select_from(Membership)
+            .join(User, User.id == Membership.user_id)
+            .join(Notification, Notification.user_id == User.id)
+            .where(
+                _recipients(community_id),
+                Membership.user_id > after_user_id,
+                User.notify_email == "immediate",
+                wants_news.is_(True),
+                Notification.kind == KIND,
+                Notification.link == link,
+                Notification.emailed_at.is_(None),
+            )
+            .order_by(Membership.user_id)
+            .limit(EMAIL_BATCH)
+        ).all()
+        if not rows:
+            return _Batch([], None)
+        # A run of this job at the same moment finds these marked, and skips them.
+        claimed = set(
+            db.session.scalars(
+                update(Notification)
+                .where(
+                    Notification.id.in_([row[0] for row in rows]),
+                    Notification.emailed_at.is_(None),
+                )
+                .values(emailed_at=now_utc())
+                .returning(Notification.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+    to_send = [(row[0], row[2]) for row in rows if row[0] in claimed]
+    return _Batch(to_send, rows[-1][1] if len(rows) == EMAIL_BATCH else None)
+
+
+def _give_back(notification_ids: list[int]) -> None:
+    """Unmark notifications whose email was not sent, for the job's next try."""
+    with write_transaction():
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(notification_ids))
+            .values(emailed_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _email_body(announcement: Announcement, link: str) -> str:
+    """Plain text (the message has no HTML part, so nothing in it is ever read as markup)."""
+    template = current_app.jinja_env.get_template("announcements/email.txt")
+    return template.render(
+        title=announcement.title,
+        body=announcement.body,
+        author=announcement.author.public_name,
+        community=announcement.community.name,
+        url=absolute(link),
+        settings_url=absolute("/settings/notifications"),
+    )
 
 
 @exporter("announcements")

@@ -105,7 +105,7 @@ def _window_rows(name: str, window: services.Window) -> Iterator[tuple[Cell, ...
     )
     yield row(
         "active mentorships",
-        "not recorded yet" if window.active_mentorships is None else "",
+        "active at some time in the window, with the mentor or the learner a member",
         window.active_mentorships,
         "mentorships",
     )

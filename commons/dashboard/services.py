@@ -22,7 +22,9 @@ A window is the last 4 or 12 weeks up to now: `[now - weeks, now)`. In it:
   none, between two of its active members; a transfer given back and its reversal are left
   out (a mistake put right is not an exchange). A transfer between two members of two
   communities counts in both;
-- **active mentorships** come from a feature not built yet: its hook answers None ("—").
+- **active mentorships**: mentorships that were active at some moment of the window (accepted
+  before its end, and not completed or ended before its start) with the mentor or the learner
+  an active member of the community now; a request never accepted is not one.
 Posts hidden by moderators are left out of every figure, with the claims on them.
 
 Each figure is one aggregate statement (GROUP BY and COUNT; the weekly series are one UNION
@@ -56,6 +58,7 @@ from ..claims.models import Claim
 from ..communities.models import Community, Membership
 from ..database import now_utc
 from ..extensions import db
+from ..mentorship.models import Mentorship
 from ..posts.models import CATEGORIES, Post
 from ..timebank import services as timebank
 from ..timebank.models import COUNTED_STATES, HourTransfer
@@ -150,7 +153,7 @@ class Window:
     first_answer: Median
     completion: Median
     minutes_exchanged: int
-    active_mentorships: int | None
+    active_mentorships: int
     weekly: list[Week]
 
     @property
@@ -217,7 +220,7 @@ def window(community: Community, weeks: int, now: datetime | None = None) -> Win
         first_answer=first_answer,
         completion=completion,
         minutes_exchanged=minutes_exchanged(community, since, until),
-        active_mentorships=active_mentorships(community, since),
+        active_mentorships=active_mentorships(community, since, until),
         weekly=weekly(community, since, weeks),
     )
 
@@ -368,10 +371,23 @@ def minutes_exchanged(community: Community, since: datetime, until: datetime) ->
     return int(minutes or 0)
 
 
-def active_mentorships(community: Community, since: datetime) -> int | None:
-    """Mentorships active at some time since `since` with a mentor or learner in the
-    community. The hook for mentorship, which is not built yet: until it is, None ("—")."""
-    return None
+def active_mentorships(community: Community, since: datetime, until: datetime) -> int:
+    """Mentorships active at some moment in `[since, until)`, with either side an active
+    member of the community. Accepting sets `decided_at`; completing or ending sets `ended_at`."""
+    members = select(Membership.user_id).where(
+        Membership.community_id == community.id, Membership.status == "active"
+    )
+    return int(
+        db.session.scalar(
+            select(func.count(Mentorship.id)).where(
+                Mentorship.status.in_(("active", "completed", "ended")),
+                Mentorship.decided_at < until,
+                or_(Mentorship.ended_at.is_(None), Mentorship.ended_at >= since),
+                or_(Mentorship.mentor_id.in_(members), Mentorship.learner_id.in_(members)),
+            )
+        )
+        or 0
+    )
 
 
 # --- in words --------------------------------------------------------------------------------

@@ -227,11 +227,13 @@ def _take(report: Report, actor: User, outcome: str) -> None:
     db.session.refresh(report)
     if taken != 1:
         raise AlreadyHandled(report)
+    services.tell_reporters(actor, [report.id], outcome)
 
 
 def _answer_others(actor: User, report: Report, outcome: str, *conditions: Any) -> None:
-    """Resolve the community's other open reports that this action answers."""
-    db.session.execute(
+    """Resolve the community's other open reports that this action answers, and thank their
+    reporters."""
+    answered = db.session.scalars(
         update(Report)
         .where(
             Report.community_id == report.community_id,
@@ -240,8 +242,10 @@ def _answer_others(actor: User, report: Report, outcome: str, *conditions: Any) 
             *conditions,
         )
         .values(status="actioned", outcome=outcome, resolved_at=now_utc(), resolved_by_id=actor.id)
+        .returning(Report.id)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
+    services.tell_reporters(actor, list(answered), outcome)
 
 
 def _target_of(report: Report) -> tuple[str, int]:

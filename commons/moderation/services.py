@@ -306,6 +306,56 @@ def reports_for(
     return ReportPage(entries, total, page, per_page)
 
 
+# --- telling reporters the outcome ------------------------------------------------------------
+
+# What a reporter hears when their report is handled. Neutral on purpose: the reporter learns
+# that it was looked at, never what was done to the other member (a warning or a suspension is
+# between that member and the coordinators).
+OUTCOME_WORDS = {
+    "dismissed": (
+        "A coordinator has looked at it and found nothing to act on this time. "
+        "Please keep telling us when something seems wrong."
+    ),
+    "actioned": "A coordinator has looked at it and dealt with it.",
+}
+
+
+def _about_for_reporter(report: Report, posts: dict[int, Post], messages: dict) -> str:
+    if report.target == "post" and report.post_id in posts:
+        return f"the post “{posts[report.post_id].title}”"
+    if report.target == "message" and report.message_id in messages:
+        return f"a message about “{messages[report.message_id].claim.post.title}”"
+    if report.target == "message":
+        return "a message"
+    return "a member"
+
+
+def tell_reporters(actor: User, report_ids: list[int], outcome: str) -> None:
+    """Thank the members who made these reports, now handled with `outcome` ("dismiss" or an
+    action), inside the caller's transaction. Nobody is told of their own handling (a
+    coordinator who reported and then acted), and the member reported never learns who
+    reported them: they get no word of this at all."""
+    if not report_ids:
+        return
+    reports = list(db.session.scalars(select(Report).where(Report.id.in_(report_ids))))
+    reports = [r for r in reports if r.reporter_id != actor.id]
+    if not reports:
+        return
+    posts = _by_id(Post, {r.post_id for r in reports if r.post_id})
+    messages = _by_id(Message, {r.message_id for r in reports if r.message_id})
+    reporters = _by_id(User, {r.reporter_id for r in reports})
+    communities = _by_id(Community, {r.community_id for r in reports})
+    words = OUTCOME_WORDS["dismissed" if outcome == "dismiss" else "actioned"]
+    for report in sorted(reports, key=lambda r: r.id):
+        about = _about_for_reporter(report, posts, messages)
+        notify(
+            reporters[report.reporter_id],
+            "community",
+            f"Thanks for your report about {about}. {words}",
+            f"/communities/{communities[report.community_id].slug}",
+        )
+
+
 # --- blocking --------------------------------------------------------------------------------
 
 

@@ -32,6 +32,9 @@ KIND_PREFERENCE = {
     "announcement": "notify_community",
     # Hours sent, asked for, confirmed, refused or given back (`timebank`): like claims.
     "timebank": "notify_claims",
+    # Mentorship requests and sessions, and skill exchanges: people arranging help, like claims.
+    "mentorship": "notify_claims",
+    "exchange": "notify_claims",
 }
 
 

@@ -1,0 +1,1 @@
+"""Mentorship sessions: proposing and agreeing times, reminders, notes, thanks, calendar feeds."""

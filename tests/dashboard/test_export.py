@@ -85,8 +85,7 @@ def test_the_csv_holds_every_figure_of_both_windows_and_the_weekly_series(client
     detail = "through the time bank, between the community's members"
     assert find("hours exchanged", "last 4 weeks") == [*four, detail, "3.5", "hours"]
     assert find("hours exchanged", "last 12 weeks")[3] == "5"
-    # Not recorded yet: an empty value, said in words.
-    assert find("active mentorships", "last 12 weeks")[2:4] == ["not recorded yet", ""]
+    assert find("active mentorships", "last 12 weeks")[3] == "0"
     assert find("new posts", "last 4 weeks")[3] == "7"
     assert find("claims", "last 12 weeks")[3] == "10"
     assert find("new members", "last 12 weeks")[3] == "3"

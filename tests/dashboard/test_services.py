@@ -9,6 +9,8 @@ import pytest
 
 from commons.dashboard import charts, services
 from commons.dashboard.services import CategoryCount, NeedsMet
+from commons.extensions import db
+from commons.mentorship.models import Mentorship
 from tests.dashboard.conftest import NOW, at
 
 
@@ -68,8 +70,8 @@ def test_the_last_four_weeks(elm_street):
     # Road's), T6 (not confirmed), T7 (refused).
     assert window.minutes_exchanged == 210
     assert (window.hours_exchanged, window.hours_exchanged_words) == ("3.5", "3½ h")
-    # Mentorship is not built yet: its hook answers None.
-    assert window.active_mentorships is None
+    # No mentorships in Elm Street's story: see test_active_mentorships.
+    assert window.active_mentorships == 0
 
 
 def test_the_last_twelve_weeks(elm_street):
@@ -234,3 +236,34 @@ def test_weekly_lines_put_more_higher(elm_street):
     # Twelve dates would crowd a phone: every other one, ending with this week's.
     assert [label.text for label in chart.x_labels][-1] == window.weekly[-1].label
     assert len(chart.x_labels) == 6
+
+
+def test_active_mentorships(elm_street, make_user):
+    """Counted when active at some moment of the window, with a side in the community."""
+    elm = elm_street.community
+    outsider, other = make_user("Out Sider"), make_user("Other Person")
+
+    def mentorship(mentor, learner, status, accepted=None, ended=None) -> None:
+        db.session.add(
+            Mentorship(
+                mentor_id=mentor.id,
+                learner_id=learner.id,
+                topic="guitar",
+                status=status,
+                created_at=at(100),
+                decided_at=None if accepted is None else at(accepted),
+                ended_at=None if ended is None else at(ended),
+            )
+        )
+
+    mentorship(elm_street.cora, elm_street.ann, "active", accepted=50)  # both windows
+    mentorship(elm_street.ann, outsider, "completed", accepted=40, ended=14)  # both
+    mentorship(outsider, elm_street.ben, "ended", accepted=60, ended=42)  # 12 weeks only
+    mentorship(elm_street.cora, elm_street.ben, "completed", accepted=99, ended=90)  # neither
+    mentorship(elm_street.dee, elm_street.ann, "declined", accepted=20)  # never active
+    mentorship(elm_street.dee, elm_street.cora, "pending")  # not yet
+    mentorship(outsider, other, "active", accepted=10)  # nobody from Elm Street
+    db.session.commit()
+
+    assert services.window(elm, 4, NOW).active_mentorships == 2
+    assert services.window(elm, 12, NOW).active_mentorships == 3

@@ -106,7 +106,7 @@ def test_the_page_shows_the_figures_of_the_last_four_weeks(client, elm_street):
     assert "the first completed exchange, over 2 posts of the last 4 weeks with one." in words
     assert figure(page, "completion") == "7 days"
     assert figure(page, "hours-exchanged") == "3½ h"
-    assert figure(page, "active-mentorships") == "—"
+    assert figure(page, "active-mentorships") == "0"
     assert figure(page, "new-members") == "2"
     assert 'From <time datetime="2025-06-02T12:00:00+00:00">2 Jun 2025</time>' in page
     assert 'aria-current="page">Last 4 weeks</a>' in page
