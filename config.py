@@ -32,6 +32,10 @@ class Config:
     ANNOUNCEMENT_LIMIT = "5 per day"  # coordinators' notices to a whole community, per member
     PASSWORD_RESET_MAX_AGE = 60 * 60
     MAIL_BACKEND = "log"  # log | memory | smtp
+    # Spreadsheet imports: stored under random names here, never served back.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
+    IMPORT_MAX_BYTES = 5 * 1024 * 1024  # the import form only; every other form keeps 2 MB
+    IMPORT_INLINE_ROWS = 500  # larger files are checked and imported by a background job
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")  # for links in emails
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Commons <no-reply@commons.local>")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

@@ -5,6 +5,7 @@ from .announcements.models import Announcement
 from .claims.models import Claim, Message, Thanks
 from .communities.models import Community, Membership, Neighbourhood
 from .exchanges.models import ExchangeLesson, ExchangeParticipant, SkillExchange
+from .imports.models import SpreadsheetImport
 from .links.models import CommunityLink
 from .mentorship.models import (
     CalendarFeed,
@@ -53,6 +54,7 @@ __all__ = [
     "Report",
     "SessionNote",
     "SkillExchange",
+    "SpreadsheetImport",
     "Thanks",
     "User",
 ]
