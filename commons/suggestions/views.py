@@ -193,16 +193,3 @@ def dismiss(proposal_id: int):
     services.dismiss_proposal(current_user, found)
     flash("Dismissed. Nobody else is told.", "info")
     return redirect_to(url_for("main.index"))
-
-
-# --- skill swaps ---------------------------------------------------------------------------------
-
-
-@bp.get("/exchanges")
-@login_required
-def exchanges():
-    return render_page_or_partial(
-        "suggestions/exchanges.html",
-        "suggestions/_swaps.html",
-        swaps=services.swaps_for(current_user),
-    )

@@ -78,6 +78,18 @@ class TransferForm(Form):
         coerce=_id_or_none,
         validate_choice=False,
     )
+    session = SelectField(
+        "Or pays for a mentorship session (optional)",
+        description="One of your sessions with this neighbour, if the hours are for it.",
+        coerce=_id_or_none,
+        validate_choice=False,
+    )
+    exchange = SelectField(
+        "Or pays for a skill exchange (optional)",
+        description="One of your skill exchanges with this neighbour, if the hours are for it.",
+        coerce=_id_or_none,
+        validate_choice=False,
+    )
 
 
 class SendForm(TransferForm):

@@ -14,6 +14,7 @@ from ..accounts.models import User
 from ..communities.models import Community, Membership
 from ..communities.permissions import NotAllowed, Viewer, is_coordinator
 from ..extensions import db
+from ..links.models import CommunityLink
 from ..moderation.services import is_blocked_between
 from .models import COUNTED_STATES, HourTransfer
 
@@ -21,6 +22,7 @@ __all__ = [
     "NotAllowed",
     "allowed_actions",
     "can_view",
+    "in_linked_communities",
     "may_set_floor",
     "reason_not_to_transfer",
     "require_may",
@@ -47,15 +49,55 @@ def share_an_active_community(a: User | int, b: User | int) -> bool:
     return found is not None
 
 
-def reason_not_to_transfer(payer: User, payee: User) -> str | None:
+def in_linked_communities(a: User | int, b: User | int) -> bool:
+    """One is an active member of a community that has an ACTIVE link (any scope) with a
+    community the other is an active member of. Mentorships and skill exchanges may cross
+    such a link; a proposed, declined or revoked link lets nobody across."""
+    a_id = a if isinstance(a, int) else a.id
+    b_id = b if isinstance(b, int) else b.id
+
+    def active_of(member_id: int):
+        return select(Membership.community_id).where(
+            Membership.user_id == member_id, Membership.status == "active"
+        )
+
+    found = db.session.scalar(
+        select(CommunityLink.id)
+        .where(
+            CommunityLink.state == "active",
+            (
+                CommunityLink.community_low_id.in_(active_of(a_id))
+                & CommunityLink.community_high_id.in_(active_of(b_id))
+            )
+            | (
+                CommunityLink.community_low_id.in_(active_of(b_id))
+                & CommunityLink.community_high_id.in_(active_of(a_id))
+            ),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def reason_not_to_transfer(payer: User, payee: User, *, across_links: bool = False) -> str | None:
     """Why hours can't move between these two (in words for the member), or None if they can:
     two different, current members who share an active community, neither having blocked the
-    other. The same holds for sending, asking and confirming."""
+    other. The same holds for sending, asking and confirming.
+
+    `across_links`: the hours pay for a mentorship session or skill exchange between the two,
+    which may cross an active link between their communities; then such a link is enough."""
     if payer.id == payee.id:
         return "You can't trade hours with yourself."
     if payer.deleted_at is not None or payee.deleted_at is not None:
         return "That account is closed."
-    if not share_an_active_community(payer, payee):
+    if not share_an_active_community(payer, payee) and not (
+        across_links and in_linked_communities(payer, payee)
+    ):
+        if across_links:
+            return (
+                "You can only trade hours with someone who shares a community with you, or "
+                "belongs to one linked with yours."
+            )
         return "You can only trade hours with someone who shares a community with you."
     if is_blocked_between(payer, payee):
         return "You can't trade hours with this member."

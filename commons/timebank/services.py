@@ -25,6 +25,14 @@ active community has a floor of 0. The floor is checked whenever hours leave an 
 or a member leaves their most generous community, a balance already below the new floor stays
 as it is and can only go up from there.
 
+What hours pay for. A transfer may name one claim, mentorship session or skill exchange, and
+only one between its two people (a session's mentor and learner; two of an exchange's
+participants). Hours for a session or exchange may cross an active link between the two
+people's communities, as the session or exchange itself could; other hours need a community in
+common. `settle_together` records the legs of a completed skill exchange as one: the floor is
+checked on each member's net change, so a swap circle (everyone pays and is paid the same)
+completes even for members at their floor.
+
 The floor under concurrency (rule 3). "Sum, compare, insert" is only safe if nobody else takes
 hours from the same account between the sum and the insert. Every transaction that takes hours
 from an account first locks that member's `users` row (`SELECT ... FOR NO KEY UPDATE` on
@@ -57,7 +65,9 @@ from ..claims.models import Claim
 from ..communities.models import Community, Membership
 from ..communities.permissions import require_coordinator
 from ..database import now_utc, write_transaction
+from ..exchanges.models import ExchangeParticipant, SkillExchange
 from ..extensions import db
+from ..mentorship.models import Mentorship, MentorshipSession
 from ..moderation.services import blocked_ids
 from ..notifications.services import notify
 from ..posts.models import Post
@@ -72,6 +82,10 @@ FLOOR_TOO_LOW = f"A floor can be at most {FLOOR_MAX_MINUTES // 60} hours below z
 PER_PAGE = 25
 PARTNERS_MAX = 500  # the neighbours offered in the send and request forms
 CLAIMS_MAX = 50
+# What hours may pay for, in the forms' lists: sessions that took place or are agreed, skill
+# exchanges under way or done.
+PAYABLE_SESSION_STATES = ("confirmed", "done")
+PAYABLE_EXCHANGE_STATES = ("active", "completed")
 
 
 class TimebankError(Exception):
@@ -87,7 +101,8 @@ class CannotTransfer(TimebankError):
 
 
 class WrongExchange(InvalidInput):
-    """The exchange the hours are said to pay for is not between the two of them: 422."""
+    """The claim, session or skill exchange the hours are said to pay for is not between the
+    two of them (or more than one was chosen): 422."""
 
 
 class InsufficientHours(TimebankError):
@@ -307,8 +322,8 @@ def partners(member: User, limit: int = PARTNERS_MAX) -> list[User]:
     )
 
 
-def _require_may_transfer(payer: User, payee: User) -> None:
-    reason = permissions.reason_not_to_transfer(payer, payee)
+def _require_may_transfer(payer: User, payee: User, *, across_links: bool = False) -> None:
+    reason = permissions.reason_not_to_transfer(payer, payee, across_links=across_links)
     if reason is not None:
         raise CannotTransfer(reason)
 
@@ -333,6 +348,95 @@ def claims_between(member: User, limit: int = CLAIMS_MAX) -> list[tuple[Claim, U
     ]
 
 
+def sessions_between(member: User, limit: int = CLAIMS_MAX) -> list[tuple[MentorshipSession, User]]:
+    """Mentorship sessions hours may pay for: the member's confirmed and done sessions (as
+    mentor or learner), newest first, each with the other person."""
+    rows = db.session.scalars(
+        select(MentorshipSession)
+        .join(Mentorship, Mentorship.id == MentorshipSession.mentorship_id)
+        .where(
+            or_(Mentorship.mentor_id == member.id, Mentorship.learner_id == member.id),
+            MentorshipSession.state.in_(PAYABLE_SESSION_STATES),
+        )
+        .options(
+            selectinload(MentorshipSession.mentorship).selectinload(Mentorship.mentor),
+            selectinload(MentorshipSession.mentorship).selectinload(Mentorship.learner),
+        )
+        .order_by(MentorshipSession.starts_at.desc(), MentorshipSession.id.desc())
+        .limit(limit)
+    )
+    return [
+        (
+            session,
+            session.mentorship.learner
+            if session.mentorship.mentor_id == member.id
+            else session.mentorship.mentor,
+        )
+        for session in rows
+    ]
+
+
+def exchanges_between(member: User, limit: int = CLAIMS_MAX) -> list[tuple[SkillExchange, User]]:
+    """Skill exchanges hours may pay for: the member's active and completed exchanges, newest
+    first, once for each other participant (a circle of three gives two lines)."""
+    mine = select(ExchangeParticipant.exchange_id).where(ExchangeParticipant.user_id == member.id)
+    exchanges = db.session.scalars(
+        select(SkillExchange)
+        .where(SkillExchange.id.in_(mine), SkillExchange.state.in_(PAYABLE_EXCHANGE_STATES))
+        .options(
+            selectinload(SkillExchange.participants).selectinload(ExchangeParticipant.user),
+            selectinload(SkillExchange.lessons),
+        )
+        .order_by(SkillExchange.created_at.desc(), SkillExchange.id.desc())
+        .limit(limit)
+    )
+    return [
+        (exchange, part.user)
+        for exchange in exchanges
+        for part in sorted(exchange.participants, key=lambda p: p.user_id)
+        if part.user_id != member.id
+    ]
+
+
+def exchange_title(exchange: SkillExchange) -> str:
+    """ "Guitar, Bike repair": the skills of an exchange, as its name in lists."""
+    title = ", ".join(lesson.skill for lesson in exchange.lessons)
+    return title if len(title) <= 60 else title[:59] + "…"
+
+
+@dataclass(frozen=True)
+class PaysFor:
+    """What a transfer pays for, in words, with the address of its page."""
+
+    kind: str  # claim | session | exchange
+    id: int
+    label: str
+
+    @property
+    def href(self) -> str:
+        return f"/{'claims' if self.kind == 'claim' else self.kind + 's'}/{self.id}"
+
+
+def pays_for(transfer: HourTransfer) -> PaysFor | None:
+    """The claim, mentorship session or skill exchange the transfer pays for, if any."""
+    if transfer.claim_id is not None and transfer.claim is not None:
+        return PaysFor("claim", transfer.claim_id, f"“{transfer.claim.post.title}”")
+    if transfer.session_id is not None:
+        session = db.session.get(MentorshipSession, transfer.session_id)
+        if session is not None:
+            return PaysFor(
+                "session",
+                session.id,
+                f"A mentorship session on “{session.mentorship.topic}”, "
+                f"{session.starts_at:%d %b %Y}",
+            )
+    if transfer.exchange_id is not None:
+        exchange = db.session.get(SkillExchange, transfer.exchange_id)
+        if exchange is not None:
+            return PaysFor("exchange", exchange.id, f"A skill exchange: {exchange_title(exchange)}")
+    return None
+
+
 def _check_claim(claim: Claim | None, a: User, b: User) -> None:
     if claim is None:
         return
@@ -341,12 +445,55 @@ def _check_claim(claim: Claim | None, a: User, b: User) -> None:
         raise WrongExchange("That exchange is not between the two of you.")
 
 
+def _check_pays_for(
+    claim: Claim | None,
+    session: MentorshipSession | None,
+    exchange: SkillExchange | None,
+    a: User,
+    b: User,
+) -> None:
+    """The thing the hours pay for is between the two of them; and it is one thing at most."""
+    if sum(thing is not None for thing in (claim, session, exchange)) > 1:
+        raise WrongExchange("Please choose one thing the hours pay for.")
+    _check_claim(claim, a, b)
+    if session is not None:
+        mentorship = session.mentorship
+        if {mentorship.mentor_id, mentorship.learner_id} != {a.id, b.id}:
+            raise WrongExchange("That session is not between the two of you.")
+    if exchange is not None:
+        people = {part.user_id for part in exchange.participants}
+        if a.id not in people or b.id not in people:
+            raise WrongExchange("That skill exchange is not between the two of you.")
+        if exchange.state in ("proposed", "declined"):
+            raise WrongExchange("That skill exchange has not started.")
+
+
 def find_member(member_id: int | None) -> User:
     """The member chosen in a form; CannotTransfer if there is no such member."""
     member = db.session.get(User, member_id) if member_id is not None else None
     if member is None:
         raise CannotTransfer("Please choose a neighbour from the list.")
     return member
+
+
+def find_session(session_id: int | None) -> MentorshipSession | None:
+    """The session chosen in a form (None for none); WrongExchange if there is no such one."""
+    if session_id is None:
+        return None
+    session = db.session.get(MentorshipSession, session_id)
+    if session is None:
+        raise WrongExchange("Please choose one of your sessions from the list.")
+    return session
+
+
+def find_exchange(exchange_id: int | None) -> SkillExchange | None:
+    """The skill exchange chosen in a form (None for none); WrongExchange if there is none."""
+    if exchange_id is None:
+        return None
+    exchange = db.session.get(SkillExchange, exchange_id)
+    if exchange is None:
+        raise WrongExchange("Please choose one of your skill exchanges from the list.")
+    return exchange
 
 
 def find_claim(claim_id: int | None) -> Claim | None:
@@ -372,19 +519,29 @@ def _quoted(memo: str) -> str:
 
 
 def send_hours(
-    payer: User, payee: User, minutes: int, memo: str, claim: Claim | None = None
+    payer: User,
+    payee: User,
+    minutes: int,
+    memo: str,
+    claim: Claim | None = None,
+    *,
+    session: MentorshipSession | None = None,
+    exchange: SkillExchange | None = None,
 ) -> HourTransfer:
-    """The payer sends hours to the payee directly; they count at once.
+    """The payer sends hours to the payee directly; they count at once. They may pay for one
+    claim, mentorship session or skill exchange between the two (which may cross an active
+    link between their communities; other hours need a community in common).
 
-    Raises InvalidInput (amount, memo, a claim not between them), CannotTransfer (oneself, not
-    neighbours, a block, a closed account) or InsufficientHours (below the payer's floor).
+    Raises InvalidInput (amount, memo, a claim, session or exchange not between them),
+    CannotTransfer (oneself, not neighbours, a block, a closed account) or InsufficientHours
+    (below the payer's floor).
     """
     minutes = clean_minutes(minutes)
     memo = clean_memo(memo)
-    _check_claim(claim, payer, payee)
+    _check_pays_for(claim, session, exchange, payer, payee)
     with write_transaction():
         _lock_account(payer.id)
-        _require_may_transfer(payer, payee)
+        _require_may_transfer(payer, payee, across_links=bool(session or exchange))
         _ensure_within_floor(payer, minutes)
         now = now_utc()
         transfer = HourTransfer(
@@ -394,6 +551,8 @@ def send_hours(
             memo=memo,
             state="direct",
             claim_id=claim.id if claim else None,
+            session_id=session.id if session else None,
+            exchange_id=exchange.id if exchange else None,
             created_by_id=payer.id,
             created_at=now,
             decided_at=now,
@@ -410,7 +569,14 @@ def send_hours(
 
 
 def request_hours(
-    payee: User, payer: User, minutes: int, memo: str, claim: Claim | None = None
+    payee: User,
+    payer: User,
+    minutes: int,
+    memo: str,
+    claim: Claim | None = None,
+    *,
+    session: MentorshipSession | None = None,
+    exchange: SkillExchange | None = None,
 ) -> HourTransfer:
     """The payee records hours the payer owes them; nothing moves until the payer confirms.
 
@@ -419,9 +585,9 @@ def request_hours(
     """
     minutes = clean_minutes(minutes)
     memo = clean_memo(memo)
-    _check_claim(claim, payer, payee)
+    _check_pays_for(claim, session, exchange, payer, payee)
     with write_transaction():
-        _require_may_transfer(payer, payee)
+        _require_may_transfer(payer, payee, across_links=bool(session or exchange))
         transfer = HourTransfer(
             payer_id=payer.id,
             payee_id=payee.id,
@@ -429,6 +595,8 @@ def request_hours(
             memo=memo,
             state="recorded",
             claim_id=claim.id if claim else None,
+            session_id=session.id if session else None,
+            exchange_id=exchange.id if exchange else None,
             created_by_id=payee.id,
         )
         db.session.add(transfer)
@@ -441,6 +609,10 @@ def request_hours(
             _link(transfer),
         )
     return transfer
+
+
+def _across_links(transfer: HourTransfer) -> bool:
+    return transfer.session_id is not None or transfer.exchange_id is not None
 
 
 def _settle(transfer: HourTransfer, to_state: str) -> None:
@@ -468,7 +640,7 @@ def confirm(payer: User, transfer: HourTransfer) -> HourTransfer:
         db.session.refresh(transfer)
         if transfer.state != "recorded":
             raise StateChanged(f"This request has already been {STATE_WORDS[transfer.state]}.")
-        _require_may_transfer(payer, transfer.payee)
+        _require_may_transfer(payer, transfer.payee, across_links=_across_links(transfer))
         _ensure_within_floor(payer, transfer.minutes)
         _settle(transfer, "confirmed")
         notify(
@@ -530,6 +702,8 @@ def reverse(actor: User, transfer: HourTransfer, memo: str = "") -> HourTransfer
                 memo=memo,
                 state="direct",
                 claim_id=transfer.claim_id,
+                session_id=transfer.session_id,
+                exchange_id=transfer.exchange_id,
                 reverses_id=transfer.id,
                 created_by_id=actor.id,
                 created_at=now,
@@ -555,6 +729,80 @@ def reverse(actor: User, transfer: HourTransfer, memo: str = "") -> HourTransfer
             raise
         raise AlreadyReversed() from None
     return reversal
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One payment of several settled together: `payer` pays `payee` `minutes`."""
+
+    payer: User
+    payee: User
+    minutes: int
+    memo: str
+
+
+def settle_together(
+    legs: list[Leg],
+    *,
+    created_by: User,
+    exchange: SkillExchange | None = None,
+    session: MentorshipSession | None = None,
+    actor_is: User | None = None,
+) -> list[HourTransfer]:
+    """Record several payments as one: each leg becomes a direct transfer (paying for
+    `exchange` or `session`, when given), and the floor is checked on each member's NET
+    change, not leg by leg. In a swap circle A pays B, B pays C and C pays A the same hours,
+    so everyone nets to zero and the circle completes even for a member at their floor; a
+    paid lesson has one leg, and the learner's floor holds as for any payment.
+
+    Runs inside the CALLER's `write_transaction()` (the legs go in with the state change that
+    earns them, or not at all), and takes the row lock of every member whose balance goes
+    down, in id order (so two settlements cannot deadlock). The pairs may be in linked
+    communities (exchanges and sessions can cross an active link), never blocked or closed.
+    `actor_is`: the member acting, so a refusal can say "Your balance" to them.
+
+    Raises InvalidInput, CannotTransfer or InsufficientHours; the caller's transaction then
+    rolls back whole.
+    """
+    assert db.session().in_transaction(), "settle_together runs inside write_transaction()"
+    net: dict[int, int] = {}
+    people: dict[int, User] = {}
+    for leg in legs:
+        clean_minutes(leg.minutes)
+        clean_memo(leg.memo)
+        _require_may_transfer(leg.payer, leg.payee, across_links=True)
+        net[leg.payer.id] = net.get(leg.payer.id, 0) - leg.minutes
+        net[leg.payee.id] = net.get(leg.payee.id, 0) + leg.minutes
+        people[leg.payer.id], people[leg.payee.id] = leg.payer, leg.payee
+    for member_id in sorted(m for m, change in net.items() if change < 0):
+        _lock_account(member_id)
+    for member_id in sorted(m for m, change in net.items() if change < 0):
+        member = people[member_id]
+        who = (
+            "Your"
+            if actor_is is not None and actor_is.id == member_id
+            else (f"{member.public_name}'s")
+        )
+        _ensure_within_floor(member, -net[member_id], who)
+    now = now_utc()
+    transfers = [
+        HourTransfer(
+            payer_id=leg.payer.id,
+            payee_id=leg.payee.id,
+            minutes=leg.minutes,
+            memo=leg.memo,
+            state="direct",
+            exchange_id=exchange.id if exchange else None,
+            session_id=session.id if session else None,
+            created_by_id=created_by.id,
+            created_at=now,
+            decided_at=now,
+        )
+        for leg in legs
+    ]
+    db.session.add_all(transfers)
+    db.session.flush()
+    return transfers
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -713,12 +961,25 @@ CSV_HEADER = [
     "Out (hours)",
     "Balance (hours)",
     "Note",
+    "Pays for",
 ]
 
 
 def spreadsheet_safe(value: str) -> str:
     """Text a spreadsheet shows as text: a leading ' before = + - @ (and tab, CR)."""
     return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _pays_for_cell(t: HourTransfer) -> str:
+    """ "claim 12", "session 4", "exchange 7": what the line pays for, by number."""
+    for kind, value in (
+        ("claim", t.claim_id),
+        ("session", t.session_id),
+        ("exchange", t.exchange_id),
+    ):
+        if value is not None:
+            return f"{kind} {value}"
+    return ""
 
 
 def _csv_rows(member: User) -> Iterator[list[str]]:
@@ -746,6 +1007,7 @@ def _csv_rows(member: User) -> Iterator[list[str]]:
                 decimal_hours(-line.change) if line.change < 0 else "",
                 decimal_hours(line.balance),
                 "; ".join(note),
+                _pays_for_cell(t),
             ]
         if len(lines) < batch:
             return
@@ -832,6 +1094,8 @@ def _export_row(member: User, t: HourTransfer) -> dict[str, Any]:
         "counts": t.counts,
         "reverses": t.reverses_id,
         "claim": t.claim_id,
+        "session": t.session_id,
+        "exchange": t.exchange_id,
         "created_at": t.created_at.isoformat(),
         "decided_at": t.decided_at.isoformat() if t.decided_at else None,
     }

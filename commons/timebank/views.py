@@ -55,6 +55,15 @@ def _with_choices(*forms: TransferForm) -> bool:
     has nobody to trade with."""
     people = services.partners(current_user)
     exchanges = services.claims_between(current_user)
+    sessions = services.sessions_between(current_user)
+    skill_exchanges = services.exchanges_between(current_user)
+    # People met in a session or skill exchange across a link are not neighbours, but hours
+    # for that session or exchange may go to them.
+    known = {person.id for person in people}
+    for _, other in [*sessions, *skill_exchanges]:
+        if other.id not in known and other.deleted_at is None:
+            known.add(other.id)
+            people.append(other)
     for form in forms:
         form.member.choices = [("", "Choose a neighbour")] + [
             (person.id, person.display_name) for person in people
@@ -63,14 +72,29 @@ def _with_choices(*forms: TransferForm) -> bool:
             (claim.id, f"“{claim.post.title}” with {other.public_name}")
             for claim, other in exchanges
         ]
+        form.session.choices = [("", "No session")] + [
+            (
+                session.id,
+                f"“{session.mentorship.topic}” on {session.starts_at:%d %b %Y} "
+                f"with {other.public_name}",
+            )
+            for session, other in sessions
+        ]
+        form.exchange.choices = [("", "No skill exchange")] + [
+            (exchange.id, f"{services.exchange_title(exchange)} with {other.public_name}")
+            for exchange, other in skill_exchanges
+        ]
     return bool(people)
 
 
 def _blank(form_class: type[TransferForm], prefix: str) -> TransferForm:
-    """An empty form; `?to=<member id>&claim=<claim id>` choose for the member in advance."""
+    """An empty form; `?to=<member id>` and `&claim=`, `&session=` or `&exchange=<id>` choose
+    for the member in advance."""
     data = {
         "member": request.args.get("to", type=int),
         "claim": request.args.get("claim", type=int),
+        "session": request.args.get("session", type=int),
+        "exchange": request.args.get("exchange", type=int),
     }
     return form_class(prefix=prefix, formdata=None, data=data)
 
@@ -133,11 +157,25 @@ def _move_hours(form: TransferForm, partial: str, form_key: str, move, done: str
         try:
             other = services.find_member(form.member.data)
             claim = services.find_claim(form.claim.data)
-            transfer = move(current_user, other, form.hours.minutes, form.memo.data, claim)
+            session = services.find_session(form.session.data)
+            exchange = services.find_exchange(form.exchange.data)
+            transfer = move(
+                current_user,
+                other,
+                form.hours.minutes,
+                form.memo.data,
+                claim,
+                session=session,
+                exchange=exchange,
+            )
         except services.CannotTransfer as exc:
             form.member.errors = [*form.member.errors, str(exc)]
         except services.WrongExchange as exc:
-            form.claim.errors = [*form.claim.errors, str(exc)]
+            # Shown under the list the member chose from (the claim's when it is unclear).
+            chosen = form.claim
+            if not form.claim.data:
+                chosen = form.exchange if form.exchange.data else form.session
+            chosen.errors = [*chosen.errors, str(exc)]
         except services.InvalidInput as exc:
             form.hours.errors = [*form.hours.errors, str(exc)]
         except services.InsufficientHours as exc:
@@ -187,6 +225,7 @@ def _transfer_page(transfer: HourTransfer, status: int = 200, form: ReverseForm 
         "timebank/_transfer.html",
         status,
         transfer=transfer,
+        pays_for=services.pays_for(transfer),
         reversal=reversal,
         actions=permissions.allowed_actions(current_user, transfer, reversal is not None),
         reverse_form=form or ReverseForm(formdata=None),

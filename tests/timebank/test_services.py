@@ -577,10 +577,10 @@ def test_the_csv_statement_lists_every_line_oldest_first(world):
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0] == timebank.CSV_HEADER
     assert [row[1:] for row in rows[1:]] == [
-        [str(painting.id), "Otto Other", "Painting", "3", "", "3", ""],
-        [str(van.id), "Cora Coordinator", "Van", "", "1.25", "1.75", ""],
-        [str(formula.id), "Otto Other", "'=SUM(A1:A9)", "", "0.5", "1.25", ""],
-        [str(tea.id), "Cora Coordinator", "Tea", "", "0.25", "1", "request confirmed"],
+        [str(painting.id), "Otto Other", "Painting", "3", "", "3", "", ""],
+        [str(van.id), "Cora Coordinator", "Van", "", "1.25", "1.75", "", ""],
+        [str(formula.id), "Otto Other", "'=SUM(A1:A9)", "", "0.5", "1.25", "", ""],
+        [str(tea.id), "Cora Coordinator", "Tea", "", "0.25", "1", "request confirmed", ""],
     ]
     assert rows[1][0].count("-") == 2 and len(rows[1][0]) == len("2026-01-01 10:00")
 
