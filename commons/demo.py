@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, text
 
@@ -14,11 +14,15 @@ from .accounts.services import hash_password
 from .claims import services as claims
 from .communities.models import Community, Membership, Neighbourhood
 from .database import now_utc, write_transaction
+from .exchanges import services as exchanges
 from .extensions import db
 from .links import services as links
+from .mentorship import services as mentoring
+from .mentorship.models import Mentorship, MentorshipSession
 from .posts import services as post_services
 from .posts.models import Post, PostSlot, slot_for
 from .profiles.models import AvailabilitySlot, MemberSkill
+from .sessions import services as sessions
 from .timebank import services as timebank
 
 DEMO_PASSWORD = "neighbour-2026"
@@ -235,6 +239,8 @@ def seed_neighbourhood(seed: int = 7) -> list[DemoLogin]:
     seed_claims(posts)
     seed_links()
     seed_timebank()
+    seed_mentorship()
+    seed_exchanges()
     return logins
 
 
@@ -500,6 +506,193 @@ def seed_timebank() -> None:
     timebank.reverse(fatima, mistake, "Not me, Dora: I think George gave you that lift!")
     timebank.send_hours(dora, george, 60, "Lift to the station")
     timebank.request_hours(jade, dora, 75, "Walked your dog on Tuesday and Thursday")
+
+
+# Mentors teach what they share on their profiles: (first name, topics, capacity, in person,
+# online, levels, about). Mentors are found within their own communities (the demo's links do
+# not share mentors), so each community has some.
+MENTORS = [
+    ("Jade", ("guitar", "piano"), 2, True, True, (), "Twenty years of playing, all by ear."),
+    ("George", ("bike repair",), 1, True, False, ("beginner",), "Bring your bike, I have tools."),
+    ("Eli", ("polish", "first aid"), 2, True, True, (), "Polish at home, first aider at work."),
+    (
+        "Kofi",
+        ("cv writing", "english conversation"),
+        3,
+        False,
+        True,
+        ("beginner", "intermediate"),
+        "I help people get their first job here.",
+    ),
+    ("Lena", ("maths tutoring",), 2, True, False, (), "GCSE maths, patiently."),
+]
+# Open learning goals (first name, topic, level) and the mentor in their community who fits
+# it: the hub's suggestions have something real to show.
+GOALS = [
+    ("Dora", "bike repair", "beginner", "George"),
+    ("Marek", "piano", "beginner", "Jade"),
+    ("Hana", "english conversation", "intermediate", "Kofi"),
+    ("Omar", "maths tutoring", "intermediate", "Lena"),
+]
+
+
+def _member(first: str) -> User:
+    return db.session.scalars(
+        select(User).where(User.email == f"{first.lower()}@demo.commons")
+    ).one()
+
+
+def _ensure_skill(user: User, kind: str, name: str) -> None:
+    """The member shares (or wants to learn) `name` on their profile; added if it is not."""
+    if not any(s.kind == kind and s.name == name for s in user.skills):
+        user.skills.append(MemberSkill(kind=kind, name=name))
+
+
+def _ensure_shared_slot(mentor: User, learner: User) -> None:
+    """The mentor is free in the learner's first weekly window, so the two have times to agree
+    (both demo members keep their clocks in the default zone)."""
+    slot = min(learner.slots, key=lambda s: (s.weekday, s.start_minute))
+    if not any(
+        s.weekday == slot.weekday
+        and s.start_minute < slot.end_minute
+        and slot.start_minute < s.end_minute
+        for s in mentor.slots
+    ):
+        mentor.slots.append(
+            AvailabilitySlot(
+                weekday=slot.weekday, start_minute=slot.start_minute, end_minute=slot.end_minute
+            )
+        )
+
+
+def _next_shared_start(mentorship: Mentorship, after: datetime) -> datetime:
+    """The first time after `after` when both are free for an hour (as the propose page
+    suggests it); a weekday evening a week on if their weeks never meet."""
+    starts = sessions.suggest_starts(mentorship, 60, now=after, count=1)
+    if starts:
+        return starts[0]
+    return (after + timedelta(days=7)).replace(hour=18, minute=0, second=0, microsecond=0)
+
+
+def seed_mentorship() -> None:
+    """Five mentors across the communities and four learning goals; Dora (a demo login)
+    learning guitar from Jade in an active mentorship, with a past session done, thanked both
+    ways and paid for in hours, a confirmed session in a few days and another time waiting for
+    her to confirm; and Hana's request waiting for Eli (the other demo login) to answer.
+
+    The services do the work where they can. A session in the past can't be proposed, so that
+    one row is written as it would be after confirming and marking it done."""
+    with write_transaction():
+        for first, topics, *_ in MENTORS:
+            mentor = _member(first)
+            for topic in topics:
+                _ensure_skill(mentor, "share", topic)
+        for first, topic, _, mentor in GOALS:
+            _ensure_skill(_member(first), "learn", topic)
+            # Suggestions leave out a mentor whose week never meets the learner's.
+            _ensure_shared_slot(_member(mentor), _member(first))
+        dora, jade = _member("Dora"), _member("Jade")
+        _ensure_skill(dora, "learn", "guitar")
+        _ensure_shared_slot(jade, dora)
+    profiles = {}
+    for first, topics, capacity, in_person, online, levels, about in MENTORS:
+        profiles[first] = mentoring.save_profile(
+            _member(first),
+            mentoring.MentorInput(
+                topics=topics,
+                capacity=capacity,
+                in_person=in_person,
+                online=online,
+                levels=levels,
+                about=about,
+            ),
+        )
+    for first, topic, level, _ in GOALS:
+        mentoring.create_goal(_member(first), mentoring.GoalInput(topic=topic, level=level))
+
+    # Dora and Jade: asked three weeks ago, accepted the next day.
+    mentorship = mentoring.ask(
+        dora,
+        profiles["Jade"],
+        "guitar",
+        "Hello Jade! I have an old acoustic guitar and would love to play a few songs.",
+    )
+    mentoring.accept(jade, mentorship)
+    now = now_utc()
+    with write_transaction():
+        mentorship.created_at = now - timedelta(days=21)
+        mentorship.decided_at = now - timedelta(days=20)
+
+    # Last week's session, as confirming and marking it done would have left it.
+    past_start = _next_shared_start(mentorship, now - timedelta(days=9))
+    if past_start > now - timedelta(hours=2):
+        past_start = now - timedelta(days=7)
+    with write_transaction():
+        past = MentorshipSession(
+            mentorship_id=mentorship.id,
+            proposed_by_id=jade.id,
+            starts_at=past_start,
+            duration_minutes=60,
+            place="Northside community hall, the small room",
+            state="done",
+            created_at=past_start - timedelta(days=4),
+            confirmed_at=past_start - timedelta(days=3),
+            done_at=past_start + timedelta(hours=1),
+            sequence=2,
+        )
+        db.session.add(past)
+    sessions.thank(dora, past, "Three chords in one evening! Thank you, Jade.")
+    sessions.thank(jade, past, "You practised so well, Dora. See you next week.")
+    timebank.send_hours(dora, jade, 60, "Guitar lesson", session=past)
+
+    # A session in a few days, agreed; and one more time Jade proposed, waiting for Dora.
+    soon = sessions.propose(
+        jade,
+        mentorship,
+        _next_shared_start(mentorship, now + timedelta(days=2)),
+        60,
+        "Northside community hall, the small room",
+    )
+    sessions.confirm(dora, soon)
+    sessions.propose(
+        jade,
+        mentorship,
+        _next_shared_start(mentorship, soon.starts_at + timedelta(days=1)),
+        60,
+        "",
+        "https://meet.example.org/jade-guitar",
+    )
+
+    # Hana asks Eli to teach her Polish: waiting for his answer.
+    mentoring.ask(
+        _member("Hana"),
+        profiles["Eli"],
+        "polish",
+        "Cześć! My partner's family is Polish and I'd love to chat with them.",
+    )
+
+
+def seed_exchanges() -> None:
+    """A swap circle of three waiting for Dora: Fatima teaches Dora knitting, Dora teaches
+    Marek CV writing, Marek teaches Fatima plumbing basics. Fatima proposed it and Marek
+    accepted; when Dora accepts, it starts."""
+    fatima, dora, marek = _member("Fatima"), _member("Dora"), _member("Marek")
+    lessons = [
+        (fatima, dora, "knitting"),
+        (dora, marek, "cv writing"),
+        (marek, fatima, "plumbing basics"),
+    ]
+    with write_transaction():
+        for teacher, learner, skill in lessons:
+            _ensure_skill(teacher, "share", skill)
+            _ensure_skill(learner, "learn", skill)
+    circle = exchanges.propose(
+        fatima,
+        [exchanges.LessonInput(teacher, learner, skill) for teacher, learner, skill in lessons],
+        kind="circle",
+        message="The three of us fit together: shall we try it for a month?",
+    )
+    exchanges.accept(marek, circle)
 
 
 def bulk_posts(count: int, batch: int = 2000, seed: int = 13) -> Iterator[int]:
