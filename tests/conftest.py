@@ -246,6 +246,20 @@ class World:
     stranger: User
 
 
+# Every role of `World`, for permission tests that walk them all (`act_as` logs each in).
+ROLES = [
+    "visitor",
+    "member",
+    "other_member",
+    "applicant",
+    "away_member",
+    "away_coordinator",
+    "stranger",
+    "coordinator",
+    "admin",
+]
+
+
 @pytest.fixture
 def world(make_user, make_community) -> World:
     coordinator = make_user("Cora Coordinator")

@@ -90,6 +90,9 @@ class Message(db.Model):
     author: Mapped[User] = relationship()
 
 
+THANKS_MAX = 500  # characters in a note of thanks, for claims, sessions and exchanges alike
+
+
 class Thanks(db.Model):
     """A short note of thanks for one completed claim, mentorship session or skill exchange.
 
@@ -121,7 +124,7 @@ class Thanks(db.Model):
     )
     from_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     to_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    note: Mapped[str] = mapped_column(String(500))
+    note: Mapped[str] = mapped_column(String(THANKS_MAX))
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     claim: Mapped[Claim | None] = relationship()

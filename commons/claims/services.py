@@ -56,10 +56,9 @@ from ..moderation.services import is_blocked_between
 from ..notifications.services import notify
 from ..posts.models import Post, PostFollow
 from ..posts.visibility import can_see
-from .models import ACTIVE_STATES, CLAIM_STATES, Claim, Message, Thanks
+from .models import ACTIVE_STATES, CLAIM_STATES, THANKS_MAX, Claim, Message, Thanks
 
 MESSAGE_MAX = 2000
-THANKS_MAX = 500
 ON_BEHALF_MAX = 80
 
 STATE_WORDS = {

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..forms import Form, strip
 from ..timebank.forms import HoursField, _id_or_none
-from .services import MAX_PEOPLE, MESSAGE_MAX, SKILL_MAX, THANKS_MAX
+from .services import MAX_PEOPLE, MESSAGE_MAX, SKILL_MAX
 
 
 def _skill_field(label: str, description: str = "") -> StringField:
@@ -127,16 +127,3 @@ class CircleField(HiddenField):
 
 class SuggestionForm(Form):
     circle = CircleField()
-
-
-class ThanksForm(Form):
-    note = TextAreaField(
-        "A few words of thanks",
-        validators=[
-            DataRequired("Please write a few words of thanks."),
-            Length(
-                max=THANKS_MAX, message=f"Please keep your thanks under {THANKS_MAX} characters."
-            ),
-        ],
-        filters=[strip],
-    )

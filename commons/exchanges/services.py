@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -42,7 +43,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.export import exporter
 from ..accounts.models import User
-from ..claims.models import Thanks
+from ..claims.models import THANKS_MAX, Thanks
 from ..database import now_utc, write_transaction
 from ..extensions import db
 from ..moderation.services import is_blocked_between
@@ -54,7 +55,6 @@ from .models import ExchangeLesson, ExchangeParticipant, SkillExchange
 
 SKILL_MAX = 60
 MESSAGE_MAX = 1000
-THANKS_MAX = 500
 MAX_PEOPLE = 6  # a circle longer than this is hard to keep going
 DEFAULT_MINUTES = 60
 LIVE_STATES = ("proposed", "active")
@@ -416,6 +416,26 @@ def _count(exchange: SkillExchange, column: Any) -> int:
     )
 
 
+def _mark_last(
+    exchange: SkillExchange, actor: User, column: str, now: datetime, already: str
+) -> bool:
+    """Set the actor's `accepted_at` or `done_at` (refused with `already` if it was set), and
+    say whether they were the last participant to do so. Call with the exchange row locked."""
+    result = db.session.execute(
+        update(ExchangeParticipant)
+        .where(
+            ExchangeParticipant.exchange_id == exchange.id,
+            ExchangeParticipant.user_id == actor.id,
+            getattr(ExchangeParticipant, column).is_(None),
+        )
+        .values({column: now}),
+        execution_options={"synchronize_session": False},
+    )
+    if result.rowcount != 1:
+        raise StateChanged(already)
+    return _count(exchange, getattr(ExchangeParticipant, column)) == 0
+
+
 def accept(actor: User, exchange: SkillExchange) -> bool:
     """The actor accepts; the exchange starts when they are the last to. True if it started.
 
@@ -431,19 +451,9 @@ def accept(actor: User, exchange: SkillExchange) -> bool:
         if state != "proposed":
             raise _refused(state)
         now = now_utc()
-        result = db.session.execute(
-            update(ExchangeParticipant)
-            .where(
-                ExchangeParticipant.exchange_id == exchange.id,
-                ExchangeParticipant.user_id == actor.id,
-                ExchangeParticipant.accepted_at.is_(None),
-            )
-            .values(accepted_at=now),
-            execution_options={"synchronize_session": False},
+        started = _mark_last(
+            exchange, actor, "accepted_at", now, "You have already accepted this exchange."
         )
-        if result.rowcount != 1:
-            raise StateChanged("You have already accepted this exchange.")
-        started = _count(exchange, ExchangeParticipant.accepted_at) == 0
         if started:
             _move(exchange, "proposed", state="active", started_at=now)
             _tell_others(
@@ -527,19 +537,9 @@ def mark_done(actor: User, exchange: SkillExchange) -> bool:
             if state != "active":
                 raise _refused(state)
             now = now_utc()
-            result = db.session.execute(
-                update(ExchangeParticipant)
-                .where(
-                    ExchangeParticipant.exchange_id == exchange.id,
-                    ExchangeParticipant.user_id == actor.id,
-                    ExchangeParticipant.done_at.is_(None),
-                )
-                .values(done_at=now),
-                execution_options={"synchronize_session": False},
+            completed = _mark_last(
+                exchange, actor, "done_at", now, "You have already marked your part as done."
             )
-            if result.rowcount != 1:
-                raise StateChanged("You have already marked your part as done.")
-            completed = _count(exchange, ExchangeParticipant.done_at) == 0
             title = timebank.exchange_title(exchange)
             if completed:
                 _move(exchange, "active", state="completed", ended_at=now)

@@ -8,13 +8,14 @@ from typing import Any
 from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user, login_required
 
+from ..claims.forms import ThanksForm
 from ..errors import render_error
 from ..limits import member_limit
 from ..suggestions.services import swaps_for
 from ..timebank import services as timebank
 from ..web import form_error_status, redirect_to, render_page_or_partial
 from . import permissions, services
-from .forms import ExchangeForm, PaidForm, SuggestionForm, SwapForm, ThanksForm
+from .forms import ExchangeForm, PaidForm, SuggestionForm, SwapForm
 from .models import SkillExchange
 
 bp = Blueprint("exchanges", __name__)

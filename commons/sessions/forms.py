@@ -22,7 +22,6 @@ from .services import (
     NOTE_MAX,
     PLACE_MAX,
     REASON_MAX,
-    THANKS_MAX,
     URL_MAX,
 )
 
@@ -122,18 +121,6 @@ class NoteForm(Form):
         "My private note",
         description="Only you can see this: what you covered, what to practise next.",
         validators=[Length(max=NOTE_MAX, message=f"Please keep this under {NOTE_MAX} characters.")],
-        filters=[strip],
-    )
-
-
-class ThanksForm(Form):
-    note = TextAreaField(
-        "Your thanks",
-        description="A few words about what it meant to you. It shows on their profile.",
-        validators=[
-            DataRequired("Please write a few words of thanks."),
-            Length(max=THANKS_MAX, message=f"Please keep this under {THANKS_MAX} characters."),
-        ],
         filters=[strip],
     )
 

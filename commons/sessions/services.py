@@ -42,7 +42,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.export import eraser, exporter
 from ..accounts.models import User
-from ..claims.models import Thanks
+from ..claims.models import THANKS_MAX, Thanks
 from ..communities.permissions import Viewer
 from ..database import now_utc, write_transaction
 from ..extensions import db
@@ -57,7 +57,6 @@ PLACE_MAX = 200
 URL_MAX = 500
 REASON_MAX = 500
 NOTE_MAX = 5000
-THANKS_MAX = 500
 SUGGESTIONS = 3
 SUGGEST_NOTICE = timedelta(hours=2)  # suggested times leave the other side a little notice
 SUGGEST_DAYS = 28  # how far ahead suggestions look

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, flash, request, url_for
 from flask_login import current_user, login_required
 
+from ..claims.forms import ThanksForm
 from ..errors import render_error
 from ..extensions import htmx
 from ..limits import member_limit
@@ -21,7 +22,6 @@ from .forms import (
     CancelForm,
     NoteForm,
     SessionTimeForm,
-    ThanksForm,
     duration_words,
 )
 

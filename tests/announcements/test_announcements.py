@@ -22,21 +22,10 @@ from commons.moderation import queue
 from commons.moderation import services as moderation
 from commons.notifications.models import Notification
 from commons.notifications.services import send_digest
-from tests.conftest import HX, act_as, assert_status, log_in, post, text
+from tests.conftest import HX, ROLES, act_as, assert_status, log_in, post, text
 from tests.links.conftest import bring_link
 from tests.posts.test_queries import counted_statements
 
-ROLES = [
-    "visitor",
-    "member",
-    "other_member",
-    "applicant",
-    "away_member",
-    "away_coordinator",
-    "stranger",
-    "coordinator",
-    "admin",
-]
 READERS = {role: 403 for role in ROLES} | {
     "visitor": "login",
     "member": 200,

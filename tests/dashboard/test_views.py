@@ -7,21 +7,10 @@ import re
 
 import pytest
 
-from tests.conftest import HX, act_as, assert_status, log_in, text
+from tests.conftest import HX, ROLES, act_as, assert_status, log_in, text
 from tests.dashboard.conftest import now
 from tests.links.conftest import bring_link
 
-ROLES = [
-    "visitor",
-    "member",
-    "other_member",
-    "applicant",
-    "away_member",
-    "away_coordinator",
-    "stranger",
-    "coordinator",
-    "admin",
-]
 # Northside's dashboard: its coordinators and admins; a visitor is sent to log in. Southside's
 # coordinator is refused although the two communities are linked.
 EXPECTED = {role: 403 for role in ROLES} | {"visitor": "login", "coordinator": 200, "admin": 200}

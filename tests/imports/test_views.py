@@ -15,7 +15,7 @@ from werkzeug.test import encode_multipart
 
 from commons.imports import services
 from commons.imports.models import SpreadsheetImport
-from tests.conftest import act_as, assert_status, log_in, text
+from tests.conftest import ROLES, act_as, assert_status, log_in, text
 from tests.imports.conftest import (
     GOOD_ROWS,
     csv_bytes,
@@ -26,17 +26,6 @@ from tests.imports.conftest import (
 )
 from tests.links.conftest import bring_link
 
-ROLES = [
-    "visitor",
-    "member",
-    "other_member",
-    "applicant",
-    "away_member",
-    "away_coordinator",
-    "stranger",
-    "coordinator",
-    "admin",
-]
 ALLOWED = ("coordinator", "admin")
 
 

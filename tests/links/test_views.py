@@ -15,20 +15,9 @@ from commons.extensions import db
 from commons.links import services
 from commons.notifications.models import Notification
 from commons.posts import services as posts
-from tests.conftest import HX, act_as, assert_status, log_in, post, text
+from tests.conftest import HX, ROLES, act_as, assert_status, log_in, post, text
 from tests.links.conftest import all_links, bring_link, fresh_link
 
-ROLES = [
-    "visitor",
-    "member",
-    "other_member",
-    "applicant",
-    "away_member",
-    "away_coordinator",
-    "stranger",
-    "coordinator",
-    "admin",
-]
 # Northside's links pages: its coordinators and admins; a visitor is sent to log in.
 NORTHSIDE_PAGE = {role: 403 for role in ROLES} | {
     "visitor": "login",

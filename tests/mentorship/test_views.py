@@ -14,20 +14,8 @@ from commons.communities import services as communities
 from commons.extensions import db
 from commons.mentorship import services as mentoring
 from commons.mentorship.models import LearningGoal, MentorProfile, Mentorship
-from tests.conftest import HX, act_as, assert_status, log_in, post, text
+from tests.conftest import HX, ROLES, act_as, assert_status, log_in, post, text
 from tests.mentorship.conftest import active_count, ask, fresh, link, make_mentor, notes_for
-
-ROLES = [
-    "visitor",
-    "member",
-    "other_member",
-    "coordinator",
-    "away_coordinator",
-    "away_member",
-    "applicant",
-    "stranger",
-    "admin",
-]
 
 
 def expect(default, **by_role):

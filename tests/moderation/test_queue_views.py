@@ -14,21 +14,10 @@ from commons.moderation import queue
 from commons.moderation import services as moderation
 from commons.moderation.models import ModerationAction, Report
 from commons.posts.models import Post
-from tests.conftest import HX, act_as, assert_status, log_in, post, text
+from tests.conftest import HX, ROLES, act_as, assert_status, log_in, post, text
 from tests.links.conftest import bring_link
 from tests.moderation.conftest import audit_lines, fresh, membership_status
 
-ROLES = [
-    "visitor",
-    "member",
-    "other_member",
-    "applicant",
-    "away_member",
-    "away_coordinator",
-    "stranger",
-    "coordinator",
-    "admin",
-]
 # Northside's moderation pages and actions: its coordinators and admins, nobody else.
 REFUSED = {role: 403 for role in ROLES} | {"visitor": "login"}
 PAGES = REFUSED | {"coordinator": 200, "admin": 200}

@@ -15,20 +15,9 @@ from commons.extensions import db
 from commons.posts.models import Post
 from commons.suggestions import services
 from commons.suggestions.models import MatchingRound, Proposal
-from tests.conftest import HX, act_as, assert_status, log_in, post, text
+from tests.conftest import HX, ROLES, act_as, assert_status, log_in, post, text
 from tests.suggestions.conftest import all_rounds, fresh, notes_for, proposal_states
 
-ROLES = [
-    "visitor",
-    "member",
-    "other_member",
-    "applicant",
-    "away_member",
-    "away_coordinator",
-    "stranger",
-    "coordinator",
-    "admin",
-]
 # Northside's coordinator pages: its coordinators and admins; a visitor is sent to log in.
 COORDINATOR_PAGE = {role: 403 for role in ROLES} | {
     "visitor": "login",

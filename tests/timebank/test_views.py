@@ -15,21 +15,10 @@ from commons.communities.models import Community
 from commons.notifications.models import Notification
 from commons.timebank import services as timebank
 from commons.timebank.models import HourTransfer
-from tests.conftest import HX, act_as, assert_status, log_in, post, text
+from tests.conftest import HX, ROLES, act_as, assert_status, log_in, post, text
 from tests.timebank.conftest import all_balances, fresh, set_floor, transfer_count
 
 HOUR = 60
-ROLES = [
-    "visitor",
-    "member",
-    "other_member",
-    "coordinator",
-    "away_coordinator",
-    "away_member",
-    "applicant",
-    "stranger",
-    "admin",
-]
 
 
 def expect(default, **by_role):
