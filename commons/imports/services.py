@@ -675,7 +675,7 @@ def _check_all(record: SpreadsheetImport, state: str) -> list[RowResult]:
         community_id=community.id,
         on_behalf_of="neighbour" if mapping.get("for_name") else None,
     )
-    posts._check_may_post(author, probe)
+    posts.check_may_post(author, probe)
     results: list[RowResult] = []
     for start in range(0, sheet.row_count, CHUNK):
         results.extend(
@@ -771,7 +771,7 @@ def run_import(import_id: int) -> None:
 
 
 def _insert_posts(author: User, community: Community, inputs: list[posts.PostInput]) -> None:
-    """Write the posts as posting does (`posts.services._apply` sets title, tags, capacity and
+    """Write the posts as posting does (`posts.services.apply_input` sets title, tags, capacity and
     the search text; the place is the author's neighbourhood in this community, else its
     centre), but as a few multi-row INSERTs: thousands of posts in seconds. The full-text index
     follows by itself (SQLite's triggers, PostgreSQL's expression index)."""
@@ -793,7 +793,7 @@ def _insert_posts(author: User, community: Community, inputs: list[posts.PostInp
         rows, tags = [], []
         for data in batch:
             post = Post(kind=data.kind)
-            posts._apply(post, data)
+            posts.apply_input(post, data)
             rows.append(
                 {name: getattr(post, name) for name in columns}
                 | {

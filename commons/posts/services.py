@@ -78,7 +78,8 @@ def _search_text(title: str, description: str, tags: list[str]) -> str:
     return "\n".join([title, description, " ".join(tags)])
 
 
-def _check_may_post(author: User, data: PostInput) -> Community:
+def check_may_post(author: User, data: PostInput) -> Community:
+    """The rules for posting into a community, shared by the form and spreadsheet imports."""
     community = db.session.get(Community, data.community_id)
     if community is not None:
         require_not_suspended(author, community)
@@ -91,7 +92,9 @@ def _check_may_post(author: User, data: PostInput) -> Community:
     return community
 
 
-def _apply(post: Post, data: PostInput) -> None:
+def apply_input(post: Post, data: PostInput) -> None:
+    """Copy checked input onto a post, with its tags and search text: posting, editing and
+    imports all go through here, so search finds an imported post like any other."""
     post.title = data.title.strip()
     post.description = data.description.strip()
     post.category = data.category
@@ -109,7 +112,7 @@ def _apply(post: Post, data: PostInput) -> None:
 
 def create_post(author: User, data: PostInput) -> Post:
     """Publish an offer or need. The same form sent twice (same request key) makes one post."""
-    community = _check_may_post(author, data)
+    community = check_may_post(author, data)
     if data.request_key:
         existing = db.session.scalar(
             select(Post).where(Post.author_id == author.id, Post.request_key == data.request_key)
@@ -127,7 +130,7 @@ def create_post(author: User, data: PostInput) -> Post:
         request_key=data.request_key,
         expires_at=None if data.is_standing else now_utc() + timedelta(days=data.lifetime_days),
     )
-    _apply(post, data)
+    apply_input(post, data)
     try:
         with write_transaction():
             db.session.add(post)
@@ -169,7 +172,7 @@ def update_post(actor: User, post: Post, data: PostInput) -> Post:
     # No flush until every field is set: a half-applied edit (no longer standing, no expiry
     # yet) breaks the table's checks.
     with write_transaction(), db.session.no_autoflush:
-        _apply(post, data)
+        apply_input(post, data)
         if post.status == "fulfilled" and post.places_left > 0:
             post.status = "open"
         elif post.status == "open" and post.places_left == 0 and post.kind == "offer":
