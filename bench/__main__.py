@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bench import members_page
+from bench import members_page, mentoring_pages
 
 
 def main() -> None:
-    for benchmark in (members_page,):
+    for benchmark in (members_page, mentoring_pages):
         benchmark.run()
 
 

@@ -7,7 +7,6 @@ cost without paging. A ratio well under 1 says the page stays fast as communitie
 
 from __future__ import annotations
 
-import re
 import tempfile
 from pathlib import Path
 
@@ -17,9 +16,10 @@ from sqlalchemy.orm import joinedload
 import config
 from commons import create_app
 from commons.communities.models import Community, Membership
-from commons.demo import DEMO_PASSWORD, bulk_members, seed_neighbourhood
+from commons.demo import bulk_members, seed_neighbourhood
 from commons.extensions import db
 
+from .client import logged_in
 from .timing import median_seconds, report
 
 MEMBERS = 20_000
@@ -37,17 +37,7 @@ def run() -> None:
             for _ in bulk_members(MEMBERS):
                 pass
             community = db.session.scalar(select(Community).where(Community.slug == "northside"))
-            client = app.test_client()
-            page = client.get("/login").get_data(as_text=True)
-            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-            client.post(
-                "/login",
-                data={
-                    "csrf_token": token,
-                    "email": "amara@demo.commons",
-                    "password": DEMO_PASSWORD,
-                },
-            )
+            client = logged_in(app, "amara@demo.commons")
 
             def members_page() -> None:
                 response = client.get("/communities/northside/members")

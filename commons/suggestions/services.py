@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -646,6 +647,7 @@ class Swap:
     score: float
 
 
+@lru_cache(maxsize=4096)
 def _skill_keys(name: str) -> frozenset[str]:
     """What a skill is about, in the engine's terms: its concepts ("bike repair" and "bicycle
     maintenance" share one) or, for a skill the vocabulary does not know, its word stems."""
@@ -665,14 +667,14 @@ def swaps_for(member: User, limit: int = 10) -> list[Swap]:
         .join(Membership, Membership.community_id == Community.id)
         .where(Membership.user_id == member.id, Membership.status == "active")
     ):
-        for swap in _swaps_in(community, member):
+        for swap in _swaps_in(community, member, limit):
             people = frozenset(step.giver.id for step in swap.steps)
             if people not in found or found[people].score < swap.score:
                 found[people] = swap
     return sorted(found.values(), key=lambda swap: (-swap.score, len(swap.steps)))[:limit]
 
 
-def _swaps_in(community: Community, member: User) -> list[Swap]:
+def _swaps_in(community: Community, member: User, limit: int) -> list[Swap]:
     rows = db.session.execute(
         select(MemberSkill.user_id, MemberSkill.kind, MemberSkill.name)
         .join(Membership, Membership.user_id == MemberSkill.user_id)
@@ -711,7 +713,8 @@ def _swaps_in(community: Community, member: User) -> list[Swap]:
             )
         )
     }
-    circles = find_swaps(records, blocked=blocked).for_member(str(member.id))
+    me = str(member.id)
+    circles = find_swaps(records, blocked=blocked, through=me).for_member(me, limit)
     users = {
         user.id: user
         for user in db.session.scalars(

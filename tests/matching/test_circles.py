@@ -13,6 +13,7 @@ from commons.matching import circles as circles_module
 from commons.matching.circles import (
     Circle,
     Member,
+    around,
     choose_disjoint,
     find_swaps,
     greedy_disjoint,
@@ -205,6 +206,24 @@ def test_find_swaps_matches_brute_force(case: tuple[list[Member], set, set]) -> 
             assert skill in giver.teaches & taker.wants
     keys = [(-circle.score, circle.members) for circle in found]
     assert keys == sorted(keys)
+
+
+@settings(max_examples=200, deadline=None)
+@given(neighbourhoods())
+def test_circles_through_one_member_need_only_the_people_around_them(
+    case: tuple[list[Member], set, set],
+) -> None:
+    people, links, blocked = case
+    everyone = find_swaps(people, links=links, blocked=blocked)
+    for person in people:
+        nearby = around(people, person.id)
+        assert len(nearby) <= len(people)
+        alone = find_swaps(nearby, links=links, blocked=blocked)
+        assert alone.for_member(person.id) == everyone.for_member(person.id)
+        assert alone.for_member(person.id, limit=1) == everyone.for_member(person.id)[:1]
+        through = find_swaps(people, links=links, blocked=blocked, through=person.id)
+        assert through.for_member(person.id) == everyone.for_member(person.id)
+    assert around(people, "nobody") == []
 
 
 def circle(score: float, *members: str) -> Circle:
