@@ -32,6 +32,7 @@ def create_app(config: object | str | None = None) -> Flask:
     )
     register_logging(app)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_security(app)
@@ -64,6 +65,14 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+
+
+def register_url_converters(app: Flask) -> None:
+    from .web import RowIdConverter
+
+    # Before the blueprints: every `<int:...>` in a route is a row id, so a number no row can
+    # have (PostgreSQL refuses those with an error) is a 404 like any unknown id.
+    app.url_map.converters["int"] = RowIdConverter
 
 
 def register_blueprints(app: Flask) -> None:

@@ -11,6 +11,15 @@ from sqlalchemy.engine import Engine
 
 from .extensions import db
 
+# The largest id an integer column holds on PostgreSQL (SQLite's are wider, not ours).
+MAX_ID = 2**31 - 1
+
+
+def is_possible_id(value: int) -> bool:
+    """Whether `value` could be a row's id. A URL or form may carry any number, and the
+    database refuses one beyond its integer (a 500); such an id is simply not found."""
+    return 0 < value <= MAX_ID
+
 
 def now_utc() -> datetime:
     """Timezone-aware now; used as a callable column default so it is evaluated per row."""

@@ -6,7 +6,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, redirect, render_template, request, url_for
+from werkzeug.routing import IntegerConverter, Map
 
+from .database import MAX_ID
 from .extensions import htmx
 from .forms import Form
 
@@ -25,6 +27,15 @@ def render_page_or_partial(
         # Flashes travel with the partial and land in the page's live region (out of band).
         return body + render_template("components/_flashes.html", oob=True), status
     return render_template(page, **context), status
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` for row ids: 1 to MAX_ID, so `/posts/99999999999` does not match (404)."""
+
+    def __init__(self, map: Map, *args, **kwargs) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def query_arg(name: str, limit: int) -> str:

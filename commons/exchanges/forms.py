@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..forms import Form, strip
-from ..timebank.forms import HoursField, _id_or_none
+from ..timebank.forms import HoursField, id_or_none
 from .services import MAX_PEOPLE, MESSAGE_MAX, SKILL_MAX
 
 
@@ -36,7 +36,7 @@ def _skill_field(label: str, description: str = "") -> StringField:
 def _member_field() -> SelectField:
     return SelectField(
         "With",
-        coerce=_id_or_none,
+        coerce=id_or_none,
         validate_choice=False,  # the service decides who may exchange with whom, and says why
         validators=[DataRequired("Please choose a member to exchange with.")],
     )
@@ -95,6 +95,11 @@ class PaidForm(ExchangeForm):
     )
 
 
+# Six steps of two ids and a skill each (non-ASCII letters escaped as \uXXXX) fit well within
+# this; anything longer is not a suggestion we made.
+CIRCLE_MAX_CHARS = 10_000
+
+
 class CircleField(HiddenField):
     """A suggested swap as (teacher id, learner id, skill) steps, sent back as JSON by the
     hub's "Propose" button. Only its shape is checked here; the service checks the rest."""
@@ -104,9 +109,11 @@ class CircleField(HiddenField):
     def process_formdata(self, valuelist: list[Any]) -> None:
         super().process_formdata(valuelist)
         self.steps = []
+        if len(self.data or "") > CIRCLE_MAX_CHARS:
+            raise ValueError("This suggestion could not be read; please try again.")
         try:
             raw = json.loads(self.data or "")
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):  # RecursionError: "[[[[…" nested deep
             raise ValueError("This suggestion could not be read; please try again.") from None
         if not isinstance(raw, list) or not 2 <= len(raw) <= MAX_PEOPLE:
             raise ValueError("This suggestion could not be read; please try again.")

@@ -16,7 +16,10 @@ count the other's answer as still missing, and nobody would start the exchange. 
 and marking done first lock the exchange's row (`FOR NO KEY UPDATE` on PostgreSQL, which
 leaves foreign-key checks alone; BEGIN IMMEDIATE on SQLite): the second answer waits for the
 first to commit and its count then sees it, so exactly one of them starts (or completes) the
-exchange. `tests/exchanges/test_concurrency.py` races them on both databases.
+exchange. `tests/exchanges/test_concurrency.py` races them on both databases. Proposing
+takes the row lock of the exchange's lowest-id participant before it looks for the same
+exchange already live, so a proposal sent twice at once (a double click, or both people
+proposing the same swap) makes one exchange on PostgreSQL too.
 
 Hours. Completing an exchange that records hours writes one direct transfer per lesson,
 learner to teacher, `exchange_id` set, in the same transaction as the state change, through
@@ -44,7 +47,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.export import exporter
 from ..accounts.models import User
 from ..claims.models import THANKS_MAX, Thanks
-from ..database import now_utc, write_transaction
+from ..database import is_possible_id, now_utc, write_transaction
 from ..extensions import db
 from ..moderation.services import is_blocked_between
 from ..notifications.services import notify
@@ -140,10 +143,17 @@ def clean_minutes(minutes: Any) -> int:
 
 def find_member(member_id: int | None) -> User:
     """The member chosen in a form or a suggestion; CannotExchange if there is none."""
-    member = db.session.get(User, member_id) if member_id is not None else None
+    member = _user(member_id)
     if member is None:
         raise CannotExchange("Please choose a member to exchange with.")
     return member
+
+
+def _user(user_id: int | None) -> User | None:
+    """The account with this id, if there can be one (a form or URL may carry any number)."""
+    return (
+        db.session.get(User, user_id) if user_id is not None and is_possible_id(user_id) else None
+    )
 
 
 def partners(member: User, chosen_id: int | None = None) -> list[User]:
@@ -152,7 +162,7 @@ def partners(member: User, chosen_id: int | None = None) -> list[User]:
     active link). Anyone else named is left out: the form shows no name it shouldn't."""
     people = timebank.partners(member)
     if chosen_id is not None and all(person.id != chosen_id for person in people):
-        person = db.session.get(User, chosen_id)
+        person = _user(chosen_id)
         if person is not None and permissions.reason_not_to_exchange(member, person) is None:
             people.insert(0, person)
     return people
@@ -238,6 +248,14 @@ def propose(
     for lesson in lessons:
         _require_reachable(lesson.teacher, lesson.learner)
     with write_transaction():
+        # The same exchange has the same people: holding the first one's row lock while we
+        # look and insert makes a second identical proposal wait, then find this one
+        # (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers).
+        db.session.execute(
+            select(User.id)
+            .where(User.id == min(person.id for person in people))
+            .with_for_update(key_share=True)
+        )
         if _same_exchange_is_live(kind, lessons):
             raise AlreadyProposed("This exchange is already proposed or under way.")
         now = now_utc()
@@ -348,7 +366,7 @@ def propose_circle(
 ) -> SkillExchange:
     """A swap or circle as matching suggested it: (teacher id, learner id, skill) per step.
     The same checks as any proposal: a suggestion sent back by a browser is only input."""
-    ids = {i for teacher, learner, _ in steps for i in (teacher, learner)}
+    ids = {i for teacher, learner, _ in steps for i in (teacher, learner) if is_possible_id(i)}
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
     lessons = []
     for teacher, learner, skill in steps:
@@ -659,6 +677,8 @@ def _loaded() -> Any:
 def get_exchange(viewer: User, exchange_id: int) -> SkillExchange:
     """The exchange if the viewer may see it; ExchangeNotFound otherwise (a stranger learns
     nothing, not even that it exists)."""
+    if not is_possible_id(exchange_id):
+        raise ExchangeNotFound(exchange_id)
     exchange = db.session.scalar(
         select(SkillExchange).where(SkillExchange.id == exchange_id).options(*_loaded())
     )

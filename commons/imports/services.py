@@ -51,7 +51,7 @@ from ..accounts.models import User
 from ..claims.models import Claim
 from ..communities.models import Community
 from ..communities.permissions import NotAllowed, require_coordinator
-from ..database import now_utc, write_transaction
+from ..database import is_possible_id, now_utc, write_transaction
 from ..extensions import db
 from ..posts import services as posts
 from ..posts.forms import PostForm, split_tags
@@ -516,6 +516,8 @@ def get_import(actor: User, community: Community, import_id: int) -> Spreadsheet
     """The community's import, for its coordinators (NotAllowed for others); None when there
     is no such import in this community (answered 404)."""
     require_coordinator(actor, community)
+    if not is_possible_id(import_id):
+        return None
     return db.session.scalar(
         select(SpreadsheetImport).where(
             SpreadsheetImport.id == import_id, SpreadsheetImport.community_id == community.id

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -16,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, ValidationErro
 
 from ..forms import Form, strip
 from ..profiles.forms import split_list
+from ..timebank.forms import id_or_none
 from .services import (
     ABOUT_MAX,
     CAPACITY_MAX,
@@ -37,13 +36,6 @@ GOAL_FORMAT_CHOICES = [
     SelectChoice("in_person", "In person"),
     SelectChoice("online", "Online"),
 ]
-
-
-def _id_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 class MentorForm(Form):
@@ -146,5 +138,5 @@ class AskForm(Form):
         ],
         filters=[strip],
     )
-    goal = HiddenField(filters=[_id_or_none])
+    goal = HiddenField(filters=[id_or_none])
     source = HiddenField(default="request")

@@ -40,7 +40,7 @@ from ..accounts.models import User
 from ..claims.models import Claim
 from ..communities.models import Membership, Neighbourhood
 from ..communities.permissions import Viewer
-from ..database import now_utc, write_transaction
+from ..database import is_possible_id, now_utc, write_transaction
 from ..extensions import db
 from ..geo import distance_km
 from ..links.services import linked_pairs
@@ -316,7 +316,7 @@ def create_goal(learner: User, data: GoalInput) -> LearningGoal:
 
 def get_goal(viewer: Viewer, goal_id: int) -> LearningGoal:
     """The goal, for its learner or an admin; anyone else gets GoalNotFound, as for none."""
-    goal = db.session.get(LearningGoal, goal_id)
+    goal = db.session.get(LearningGoal, goal_id) if is_possible_id(goal_id) else None
     if goal is None or not permissions.may_edit_goal(viewer, goal.learner_id):
         raise GoalNotFound(goal_id)
     return goal
@@ -475,7 +475,7 @@ def find_mentors(viewer: User, filters: MentorFilters) -> MentorResults:
 
 def mentor_for_page(viewer: User, user_id: int) -> MentorProfile:
     """The mentor profile at /mentorship/mentors/<user_id>, if the viewer may open it."""
-    profile = get_profile(user_id)
+    profile = get_profile(user_id) if is_possible_id(user_id) else None
     if (
         profile is None
         or profile.user.deleted_at is not None
@@ -729,6 +729,8 @@ def ask(
 
 def get_mentorship(viewer: Viewer, mentorship_id: int) -> Mentorship:
     """The mentorship, for its two people and admins; anyone else gets MentorshipNotFound."""
+    if not is_possible_id(mentorship_id):
+        raise MentorshipNotFound(mentorship_id)
     mentorship = db.session.get(Mentorship, mentorship_id)
     if mentorship is None or not permissions.can_view(viewer, mentorship):
         raise MentorshipNotFound(mentorship_id)

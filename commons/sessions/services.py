@@ -44,7 +44,7 @@ from ..accounts.export import eraser, exporter
 from ..accounts.models import User
 from ..claims.models import THANKS_MAX, Thanks
 from ..communities.permissions import Viewer
-from ..database import now_utc, write_transaction
+from ..database import is_possible_id, now_utc, write_transaction
 from ..extensions import db
 from ..mentorship.models import CalendarFeed, Mentorship, MentorshipSession, SessionNote
 from ..moderation.services import is_blocked_between
@@ -62,7 +62,6 @@ SUGGEST_NOTICE = timedelta(hours=2)  # suggested times leave the other side a li
 SUGGEST_DAYS = 28  # how far ahead suggestions look
 WINDOW_DAYS = 7  # the shared windows shown: the coming week
 REMIND_BEFORE = timedelta(hours=24)
-MAX_ID = 2**31 - 1  # an id in a URL beyond PostgreSQL's integer is simply not found
 NOTIFY_KIND = "mentorship"  # follows the "claims" email switch until it has one of its own
 
 DURATIONS = (15, 30, 45, 60, 75, 90, 120, 150, 180, 240, 300, 360, 420, 480)
@@ -134,7 +133,10 @@ def to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
     happens twice (autumn) is the first of the two, as people mean "before the change"."""
     naive = wall.replace(tzinfo=None)
     aware = naive.replace(tzinfo=zone, fold=0)
-    instant = aware.astimezone(UTC)
+    try:
+        instant = aware.astimezone(UTC)
+    except OverflowError:  # 31 December 9999 in New York is already the year 10000 in UTC
+        raise InvalidInput("Please choose a time within the next year.", "day") from None
     if instant.astimezone(zone).replace(tzinfo=None) != naive:
         raise InvalidInput(
             f"{naive:%H:%M} doesn't exist on {naive:%d %B %Y} in {zone.key}: the clocks "
@@ -153,9 +155,16 @@ def _utc_of_minute(day: date, minute: int, zone: ZoneInfo) -> datetime:
 # --- loading, with privacy ---------------------------------------------------------------------
 
 
+# Sessions listed with the names of both their people: two queries, however many sessions.
+_WITH_PEOPLE = (
+    selectinload(MentorshipSession.mentorship).selectinload(Mentorship.mentor),
+    selectinload(MentorshipSession.mentorship).selectinload(Mentorship.learner),
+)
+
+
 def get_mentorship(viewer: Viewer, mentorship_id: int) -> Mentorship:
     """The mentorship, for its two people and admins; SessionNotFound for anyone else."""
-    if not 0 < mentorship_id <= MAX_ID:
+    if not is_possible_id(mentorship_id):
         raise SessionNotFound()
     mentorship = db.session.get(Mentorship, mentorship_id)
     if mentorship is None or not permissions.can_view(viewer, mentorship):
@@ -165,16 +174,9 @@ def get_mentorship(viewer: Viewer, mentorship_id: int) -> Mentorship:
 
 def get_session(viewer: Viewer, session_id: int) -> MentorshipSession:
     """The session, for its two people and admins; SessionNotFound for anyone else."""
-    if not 0 < session_id <= MAX_ID:
+    if not is_possible_id(session_id):
         raise SessionNotFound()
-    session = db.session.get(
-        MentorshipSession,
-        session_id,
-        options=[
-            selectinload(MentorshipSession.mentorship).selectinload(Mentorship.mentor),
-            selectinload(MentorshipSession.mentorship).selectinload(Mentorship.learner),
-        ],
-    )
+    session = db.session.get(MentorshipSession, session_id, options=_WITH_PEOPLE)
     if session is None or not permissions.can_view(viewer, session.mentorship):
         raise SessionNotFound()
     return session
@@ -664,7 +666,7 @@ def upcoming_for(member: User, limit: int = 10) -> list[MentorshipSession]:
                 MentorshipSession.state.in_(LIVE_STATES),
                 MentorshipSession.starts_at > now_utc(),
             )
-            .options(selectinload(MentorshipSession.mentorship))
+            .options(*_WITH_PEOPLE)
             .order_by(MentorshipSession.starts_at)
             .limit(limit)
         )
@@ -919,10 +921,7 @@ def calendar_sessions(member: User, limit: int = 1000) -> list[MentorshipSession
                 or_(Mentorship.mentor_id == member.id, Mentorship.learner_id == member.id),
                 MentorshipSession.state.in_(("confirmed", "done")),
             )
-            .options(
-                selectinload(MentorshipSession.mentorship).selectinload(Mentorship.mentor),
-                selectinload(MentorshipSession.mentorship).selectinload(Mentorship.learner),
-            )
+            .options(*_WITH_PEOPLE)
             .order_by(MentorshipSession.starts_at.desc())
             .limit(limit)
         )

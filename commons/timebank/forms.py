@@ -15,8 +15,9 @@ from .services import (
 )
 
 
-def _id_or_none(value: Any) -> int | None:
-    """A chosen member or exchange, as an id; anything else (empty, not a number) is None."""
+def id_or_none(value: Any) -> int | None:
+    """A chosen member, goal or exchange, as an id; anything else (empty, not a number) is
+    None. Any number passes: the services find no row for one no row can have."""
     if isinstance(value, int):
         return value
     try:
@@ -49,7 +50,7 @@ class FloorHoursField(HoursField):
 def _member_field(label: str) -> SelectField:
     return SelectField(
         label,
-        coerce=_id_or_none,
+        coerce=id_or_none,
         validate_choice=False,  # the service decides who can trade with whom, and says why
         validators=[DataRequired("Please choose a neighbour.")],
     )
@@ -75,19 +76,19 @@ class TransferForm(Form):
     claim = SelectField(
         "Pays for (optional)",
         description="One of your exchanges with this neighbour, if the hours are for it.",
-        coerce=_id_or_none,
+        coerce=id_or_none,
         validate_choice=False,
     )
     session = SelectField(
         "Or pays for a mentorship session (optional)",
         description="One of your sessions with this neighbour, if the hours are for it.",
-        coerce=_id_or_none,
+        coerce=id_or_none,
         validate_choice=False,
     )
     exchange = SelectField(
         "Or pays for a skill exchange (optional)",
         description="One of your skill exchanges with this neighbour, if the hours are for it.",
-        coerce=_id_or_none,
+        coerce=id_or_none,
         validate_choice=False,
     )
 

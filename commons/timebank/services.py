@@ -64,7 +64,7 @@ from ..accounts.models import User
 from ..claims.models import Claim
 from ..communities.models import Community, Membership
 from ..communities.permissions import require_coordinator
-from ..database import now_utc, write_transaction
+from ..database import is_possible_id, now_utc, write_transaction
 from ..exchanges.models import ExchangeParticipant, SkillExchange
 from ..extensions import db
 from ..mentorship.models import Mentorship, MentorshipSession
@@ -468,9 +468,16 @@ def _check_pays_for(
             raise WrongExchange("That skill exchange has not started.")
 
 
+def _get(model: Any, row_id: int | None) -> Any:
+    """The row with this id from a form, or None (a form may carry any number)."""
+    if row_id is None or not is_possible_id(row_id):
+        return None
+    return db.session.get(model, row_id)
+
+
 def find_member(member_id: int | None) -> User:
     """The member chosen in a form; CannotTransfer if there is no such member."""
-    member = db.session.get(User, member_id) if member_id is not None else None
+    member = _get(User, member_id)
     if member is None:
         raise CannotTransfer("Please choose a neighbour from the list.")
     return member
@@ -480,7 +487,7 @@ def find_session(session_id: int | None) -> MentorshipSession | None:
     """The session chosen in a form (None for none); WrongExchange if there is no such one."""
     if session_id is None:
         return None
-    session = db.session.get(MentorshipSession, session_id)
+    session = _get(MentorshipSession, session_id)
     if session is None:
         raise WrongExchange("Please choose one of your sessions from the list.")
     return session
@@ -490,7 +497,7 @@ def find_exchange(exchange_id: int | None) -> SkillExchange | None:
     """The skill exchange chosen in a form (None for none); WrongExchange if there is none."""
     if exchange_id is None:
         return None
-    exchange = db.session.get(SkillExchange, exchange_id)
+    exchange = _get(SkillExchange, exchange_id)
     if exchange is None:
         raise WrongExchange("Please choose one of your skill exchanges from the list.")
     return exchange
@@ -500,7 +507,7 @@ def find_claim(claim_id: int | None) -> Claim | None:
     """The exchange chosen in a form (None for none); WrongExchange if there is no such one."""
     if claim_id is None:
         return None
-    claim = db.session.get(Claim, claim_id)
+    claim = _get(Claim, claim_id)
     if claim is None:
         raise WrongExchange("Please choose one of your exchanges from the list.")
     return claim
@@ -811,6 +818,8 @@ def settle_together(
 def get_transfer(viewer: User, transfer_id: int) -> HourTransfer:
     """The transfer if the viewer may see it; TransferNotFound otherwise (a stranger learns
     nothing, not even that it exists)."""
+    if not is_possible_id(transfer_id):
+        raise TransferNotFound(transfer_id)
     transfer = db.session.get(HourTransfer, transfer_id)
     if transfer is None or not permissions.can_view(viewer, transfer):
         raise TransferNotFound(transfer_id)

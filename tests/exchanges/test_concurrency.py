@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from commons.accounts.models import User
@@ -120,3 +121,39 @@ def test_an_accept_and_a_decline_at_once_leave_one_outcome(app, world, third):
     assert state == "declined"  # Tess's "no" holds whichever came first
     # Otto's accept went first ("ok") or found it declined; the decline always goes through.
     assert results[1] == "finished" and results[0] in ("ok", "StateChanged")
+
+
+def propose_job(
+    proposer_id: int, other_id: int, i_teach: str, they_teach: str
+) -> Callable[[], Callable[[], str]]:
+    def prepare() -> Callable[[], str]:
+        proposer, other = db.session.get(User, proposer_id), db.session.get(User, other_id)
+        assert proposer is not None and other is not None
+        db.session.commit()
+
+        def go() -> str:
+            try:
+                exchanges.propose_swap(proposer, other, i_teach=i_teach, they_teach=they_teach)
+            except exchanges.ExchangeError as exc:
+                return type(exc).__name__
+            return "ok"
+
+        return go
+
+    return prepare
+
+
+@pytest.mark.parametrize("both", [False, True], ids=["double-click", "both-sides"])
+def test_the_same_swap_proposed_twice_at_once_is_one_exchange(app, world, both):
+    """A double click, or both people proposing the same swap at the same moment: one is
+    made, the other is told it is already proposed."""
+    mia, otto = world.member.id, world.other_member.id
+    second = (
+        propose_job(otto, mia, "Welsh", "Guitar")
+        if both
+        else propose_job(mia, otto, "Guitar", "Welsh")
+    )
+    results = run_together(app, [propose_job(mia, otto, "Guitar", "Welsh"), second])
+    assert sorted(results) == ["AlreadyProposed", "ok"]
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(SkillExchange.id))) == 1

@@ -92,6 +92,8 @@ def test_the_hub_proposes_a_suggested_swap_with_one_button(client, world):
         ('[[1, 2, "A"]]', 422),
         ('[["a", "b", "A"], ["b", "a", "B"]]', 422),
         ('{"a": 1}', 422),
+        ("[" * 100_000, 422),  # nested deeper than the JSON reader goes
+        ('[[1, 2, "' + "A" * 100_000 + '"]]', 422),
     ],
 )
 def test_a_tampered_suggestion_is_a_4xx(client, world, value, status):
@@ -390,3 +392,40 @@ def test_an_htmx_action_redirects_with_hx_redirect(client, world):
     log_in(client, world.other_member)
     response = post(client, f"/exchanges/{exchange.id}/accept", headers=HX)
     assert response.headers.get("HX-Redirect") == f"/exchanges/{exchange.id}"
+
+
+# --- ids no database holds ---------------------------------------------------------------------
+
+HUGE_IDS = ["2147483648", "9223372036854775808", "99999999999999999999"]
+
+
+@pytest.mark.parametrize("huge", HUGE_IDS)
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("get", "/exchanges/{}"),
+        ("post", "/exchanges/{}/accept"),
+        ("post", "/exchanges/{}/cancel"),
+        ("post", "/exchanges/{}/thanks"),
+    ],
+)
+def test_an_exchange_id_beyond_any_row_is_not_found(client, world, method, url, huge):
+    log_in(client, world.admin)
+    response = client.get(url.format(huge)) if method == "get" else post(client, url.format(huge))
+    assert_status(response, 404)
+
+
+@pytest.mark.parametrize("huge", HUGE_IDS)
+def test_a_member_id_beyond_any_row_is_nobody_chosen(client, world, huge):
+    log_in(client, world.member)
+    assert_status(client.get(f"/exchanges/new?with={huge}"), 200)
+    response = post(
+        client,
+        "/exchanges/new?kind=swap",
+        {"member": huge, "i_teach": "Guitar", "they_teach": "Welsh", "hours": "1"},
+    )
+    assert_status(response, 422)
+    assert "Please choose a member" in text(response)
+    value = f'[[{world.member.id}, {huge}, "A"], [{huge}, {world.member.id}, "B"]]'
+    assert post(client, "/exchanges/suggested", {"circle": value}).status_code == 422
+    assert exchange_count() == 0

@@ -176,3 +176,14 @@ def test_only_coordinators_see_the_way_in_from_the_community_page(client, world)
     log_in(client, world.coordinator)
     page = text(client.get("/communities/northside"))
     assert re.search(r'<a href="/communities/northside/import" role="button"[^>]*>Import or', page)
+
+
+@pytest.mark.parametrize("huge", ["2147483648", "9223372036854775808", "99999999999999999999"])
+def test_an_import_id_beyond_any_row_is_not_found(client, world, huge):
+    log_in(client, world.admin)
+    base = f"/communities/northside/import/{huge}"
+    assert client.get(base).status_code == 404
+    assert client.get(f"{base}/progress").status_code == 404
+    token = token_for(client, "admin")
+    assert client.post(f"{base}/check", data={"csrf_token": token}).status_code == 404
+    assert client.post(f"{base}/run", data={"csrf_token": token}).status_code == 404

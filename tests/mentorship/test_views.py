@@ -459,3 +459,44 @@ def test_export_my_data_includes_my_mentoring(client, world, scene):
     assert_status(response, 200)
     data = json.loads(text(response))
     assert data["mentorship"]["learning_goals"][0]["topic"] == "guitar"
+
+
+# --- ids no database holds ---------------------------------------------------------------------
+
+HUGE_IDS = ["2147483648", "9223372036854775808", "99999999999999999999"]
+
+
+@pytest.mark.parametrize("huge", HUGE_IDS)
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("get", "/mentorship/goals/{}"),
+        ("post", "/mentorship/goals/{}"),
+        ("post", "/mentorship/goals/{}/close"),
+        ("get", "/mentorship/mentors/{}"),
+        ("post", "/mentorship/mentors/{}/requests"),
+        ("get", "/mentorships/{}"),
+        ("post", "/mentorships/{}/accept"),
+        ("post", "/mentorships/{}/end"),
+    ],
+)
+def test_an_id_beyond_any_row_is_not_found_not_a_500(client, world, method, url, huge):
+    log_in(client, world.admin)
+    if method == "get":
+        response = client.get(url.format(huge))
+    else:
+        response = post(client, url.format(huge), {"topic": "guitar"})
+    assert_status(response, 404)
+
+
+@pytest.mark.parametrize("huge", HUGE_IDS)
+def test_a_goal_beyond_any_row_is_no_goal(client, world, tess, huge):
+    log_in(client, world.member)
+    page = client.get(f"/mentorship/mentors/{tess.user_id}?goal={huge}")
+    assert_status(page, 200)
+    response = post(
+        client, f"/mentorship/mentors/{tess.user_id}/requests", {"topic": "welsh", "goal": huge}
+    )
+    assert_status(response, 422)  # as for any goal that is not one of hers
+    assert "not one of your open learning goals" in text(response)
+    assert db.session.query(Mentorship).count() == 0

@@ -377,3 +377,23 @@ def test_a_new_link_needs_the_form(client, world):
 def test_an_impossible_id_is_not_found(client, world, url):
     log_in(client, world.admin)
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "zone, day, at",
+    [
+        ("America/New_York", "9999-12-31", "23:00"),  # in UTC that is the year 10000
+        ("Pacific/Kiritimati", "0001-01-01", "00:30"),  # and that the year 0
+        ("UTC", "9999-12-31", "23:59"),
+    ],
+)
+def test_a_time_at_the_ends_of_the_calendar_is_refused_in_the_form(
+    client, world, pair, zone, day, at
+):
+    pair.learner.timezone = zone
+    db.session.commit()
+    log_in(client, pair.learner)
+    data = {**form_for(soon()), "day": day, "at": at}
+    response = post(client, f"/mentorships/{pair.mentorship.id}/sessions/new", data)
+    assert_status(response, 422)
+    assert "Please choose a time" in text(response)

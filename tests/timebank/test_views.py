@@ -505,3 +505,29 @@ def test_the_csv_download_reads_back(client, world):
     log_in(client, world.member)
     rows = list(csv.reader(io.StringIO(text(client.get("/timebank/statement.csv")))))
     assert rows[1][2:7] == ["Otto Other", "'=1+1", "", "1.5", "-1.5"]
+
+
+# --- ids no database holds ---------------------------------------------------------------------
+
+HUGE_IDS = ["2147483648", "9223372036854775808", "99999999999999999999"]
+
+
+@pytest.mark.parametrize("huge", HUGE_IDS)
+def test_a_transfer_id_beyond_any_row_is_not_found(client, world, huge):
+    log_in(client, world.admin)
+    assert_status(client.get(f"/timebank/transfers/{huge}"), 404)
+    assert_status(post(client, f"/timebank/transfers/{huge}/confirm"), 404)
+    assert_status(post(client, f"/timebank/transfers/{huge}/reverse", {"memo": "x"}), 404)
+
+
+@pytest.mark.parametrize("huge", HUGE_IDS)
+@pytest.mark.parametrize("field", ["member", "claim", "session", "exchange"])
+def test_a_chosen_id_beyond_any_row_is_answered_in_the_form(client, world, field, huge):
+    """As for any id with no row behind it: choose from the list."""
+    log_in(client, world.member)
+    fields = {"member": world.other_member.id, "hours": "1", "memo": "Tea", field: huge}
+    response = send(client, **fields)
+    assert_status(response, 422)
+    assert "from the list" in text(response)
+    assert transfer_count() == 0
+    assert client.get(f"/timebank?to={huge}&{field}={huge}").status_code == 200
