@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.routing import IntegerConverter, Map
 
 from .database import MAX_ID
 from .extensions import htmx
 from .forms import Form
+from .timezones import local, zone_of
 
 
 def render_page_or_partial(
@@ -82,13 +85,27 @@ HTMX_CONFIG = {
 }
 
 
+def local_time(moment: datetime, format: str) -> str:
+    """`{{ post.created_at|local('%d %b %Y') }}`: a stored UTC time on the reader's clock."""
+    return local(moment, current_user).strftime(format)
+
+
+def my_zone() -> str:
+    """The reader's time zone by name ("Europe/London"), to say beside a time."""
+    return zone_of(current_user).key
+
+
 def init_template_helpers(app: Flask) -> None:
     from .posts.visibility import is_from_elsewhere
     from .profiles.models import WEEKDAYS
 
     app.jinja_env.globals.update(
-        WEEKDAYS=WEEKDAYS, htmx_config=HTMX_CONFIG, is_from_elsewhere=is_from_elsewhere
+        WEEKDAYS=WEEKDAYS,
+        htmx_config=HTMX_CONFIG,
+        is_from_elsewhere=is_from_elsewhere,
+        my_zone=my_zone,
     )
+    app.jinja_env.filters["local"] = local_time
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -21,6 +21,7 @@ from commons.mentorship.models import LearningGoal, MentorshipSession
 from commons.sessions import services as sessions
 from commons.timebank import services as timebank
 from commons.timebank.models import HourTransfer
+from commons.timezones import local
 from tests.conftest import log_in, text
 from tests.timebank.conftest import all_balances
 
@@ -39,7 +40,7 @@ def member(first: str) -> User:
 
 def free_then(user: User, session: MentorshipSession) -> bool:
     """The whole session falls inside one of the member's weekly windows, on their clock."""
-    start = sessions.local(session.starts_at, user)
+    start = local(session.starts_at, user)
     first = start.hour * 60 + start.minute
     last = first + session.duration_minutes
     return any(

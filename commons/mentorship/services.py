@@ -45,7 +45,14 @@ from ..extensions import db
 from ..geo import distance_km
 from ..links.services import linked_pairs
 from ..matching import Slot, trust_from_exchanges
-from ..matching.mentors import Goal, Mentor, language_name, mentor_fit
+from ..matching.mentors import (
+    Goal,
+    Mentor,
+    MentorMatch,
+    language_name,
+    mentor_fit,
+    topic_tokens,
+)
 from ..moderation.models import Block
 from ..moderation.services import is_blocked_between
 from ..notifications.services import notify
@@ -154,9 +161,13 @@ def language_key(language: str) -> str:
     return language_name(language.strip().lower()).lower()
 
 
+def _split_languages(languages: str | None) -> list[str]:
+    return [part.strip() for part in (languages or "").split(",") if part.strip()]
+
+
 def languages_of(user: User) -> list[str]:
     """A member's languages as they wrote them on their profile (comma separated)."""
-    return [part.strip() for part in (user.languages or "").split(",") if part.strip()]
+    return _split_languages(user.languages)
 
 
 def _quoted(text: str) -> str:
@@ -404,28 +415,86 @@ class MentorResults:
     near_unavailable: bool = False  # "near me" asked by someone without a neighbourhood
 
 
-def _visible_mentors(viewer: Viewer):
+@dataclass(frozen=True, slots=True)
+class _MentorRow:
+    """What searching and suggesting read of a candidate mentor, as plain columns: a
+    neighbourhood's thousands of mentors cost a few milliseconds this way, where ORM objects
+    (with their topics, users and neighbourhoods) cost a few hundred. ORM objects are loaded
+    only for the page or the suggestions shown (`_profiles_by_id`)."""
+
+    profile_id: int
+    user_id: int
+    display_name: str
+    languages: str
+    capacity: int
+    active_count: int
+    in_person: bool
+    online: bool
+    levels: str
+    lat: float | None
+    lon: float | None
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        return tuple(f for f, on in (("in_person", self.in_person), ("online", self.online)) if on)
+
+
+def _visible_rows(viewer: Viewer):
+    """The mentors `viewer` may find, as `_MentorRow` columns (a mentor without a
+    neighbourhood has no position)."""
     return (
-        select(MentorProfile)
-        .join(User, User.id == MentorProfile.user_id)
-        .where(permissions.mentors_visible_to(viewer))
-        .options(
-            selectinload(MentorProfile.topics),
-            joinedload(MentorProfile.user).joinedload(User.neighbourhood),
+        select(
+            MentorProfile.id,
+            MentorProfile.user_id,
+            User.display_name,
+            User.languages,
+            MentorProfile.capacity,
+            MentorProfile.active_count,
+            MentorProfile.in_person,
+            MentorProfile.online,
+            MentorProfile.levels,
+            Neighbourhood.lat,
+            Neighbourhood.lon,
         )
+        .join(User, User.id == MentorProfile.user_id)
+        .outerjoin(Neighbourhood, Neighbourhood.id == User.neighbourhood_id)
+        .where(permissions.mentors_visible_to(viewer))
     )
 
 
-def _speaks(user: User, wanted: str) -> bool:
+def _rows(statement) -> list[_MentorRow]:
+    return [_MentorRow(*row) for row in db.session.execute(statement)]
+
+
+def _profiles_by_id(profile_ids: Iterable[int]) -> dict[int, MentorProfile]:
+    """The ORM profiles (with topics and user) for the few mentors a page shows."""
+    ids = set(profile_ids)
+    if not ids:
+        return {}
+    return {
+        profile.id: profile
+        for profile in db.session.scalars(
+            select(MentorProfile)
+            .where(MentorProfile.id.in_(ids))
+            .options(selectinload(MentorProfile.topics), joinedload(MentorProfile.user))
+        )
+    }
+
+
+def _speaks(languages: str | None, wanted: str) -> bool:
     key = language_key(wanted)
-    return any(language_key(language) == key for language in languages_of(user))
+    return any(language_key(language) == key for language in _split_languages(languages))
+
+
+def _within(distance: float | None, most: float) -> bool:
+    return distance is not None and distance <= most
 
 
 def find_mentors(viewer: User, filters: MentorFilters) -> MentorResults:
     """The mentors `viewer` may find that pass the filters: by name, or nearest first with
     `near`. Topic, format and free places are narrowed in SQL; language and distance on the
-    (few hundred at most) mentors left."""
-    statement = _visible_mentors(viewer)
+    plain rows left; ORM objects only for the page shown."""
+    statement = _visible_rows(viewer)
     if filters.topic:
         statement = statement.where(
             MentorProfile.topics.any(
@@ -438,37 +507,48 @@ def find_mentors(viewer: User, filters: MentorFilters) -> MentorResults:
         statement = statement.where(MentorProfile.online.is_(True))
     if filters.free:
         statement = statement.where(MentorProfile.active_count < MentorProfile.capacity)
-    home = viewer.neighbourhood if filters.near else None
+    mine = viewer.neighbourhood
+    home = mine if filters.near else None
     if home is not None:
         # A box around home first (about NEAR_KM each way), the exact circle below.
         dlat = NEAR_KM / 111.0
         dlon = NEAR_KM / 60.0  # generous: a degree of longitude is >= 60 km below latitude 60
-        statement = statement.join(Neighbourhood, Neighbourhood.id == User.neighbourhood_id).where(
+        statement = statement.where(
             Neighbourhood.lat.between(home.lat - dlat, home.lat + dlat),
             Neighbourhood.lon.between(home.lon - dlon, home.lon + dlon),
         )
     statement = statement.order_by(User.display_name, User.id).limit(CANDIDATES_MAX)
-    cards: list[MentorCard] = []
-    for profile in db.session.scalars(statement).unique():
-        if filters.language and not _speaks(profile.user, filters.language):
-            continue
-        distance = None
-        place = profile.user.neighbourhood
-        if viewer.neighbourhood is not None and place is not None:
-            distance = distance_km(
-                viewer.neighbourhood.lat, viewer.neighbourhood.lon, place.lat, place.lon
-            )
-        if home is not None and (distance is None or distance > NEAR_KM):
-            continue
-        cards.append(MentorCard(profile, distance))
+
+    def distance(row: _MentorRow) -> float | None:
+        if mine is None or row.lat is None or row.lon is None:
+            return None
+        return distance_km(mine.lat, mine.lon, row.lat, row.lon)
+
+    rows = [
+        row
+        for row in _rows(statement)
+        if not filters.language or _speaks(row.languages, filters.language)
+    ]
+    distances: dict[int, float | None] = {}
     if home is not None:
-        cards.sort(key=lambda card: (card.distance_km or 0.0, card.user.display_name))
+        distances = {row.profile_id: distance(row) for row in rows}
+        rows = [row for row in rows if _within(distances[row.profile_id], NEAR_KM)]
+        rows.sort(key=lambda row: (distances[row.profile_id] or 0.0, row.display_name))
     page = max(1, filters.page)
     start = (page - 1) * PER_PAGE
+    shown = rows[start : start + PER_PAGE]
+    profiles = _profiles_by_id(row.profile_id for row in shown)
     return MentorResults(
-        cards[start : start + PER_PAGE],
+        [
+            MentorCard(
+                profiles[row.profile_id],
+                distances[row.profile_id] if home is not None else distance(row),
+            )
+            for row in shown
+            if row.profile_id in profiles  # not deleted since the first read
+        ],
         page,
-        len(cards) > start + PER_PAGE,
+        len(rows) > start + PER_PAGE,
         near_unavailable=filters.near and viewer.neighbourhood is None,
     )
 
@@ -561,6 +641,42 @@ def _position(user: User) -> tuple[float | None, float | None]:
     return (place.lat, place.lon) if place is not None else (None, None)
 
 
+def _topics_of(profile_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """Each profile's topic names in the order `MentorProfile.topics` has them (by name: the
+    engine's ties between a mentor's topics go to the first)."""
+    found: dict[int, list[str]] = {}
+    for profile_id, name in db.session.execute(
+        select(MentorTopic.profile_id, MentorTopic.name)
+        .where(MentorTopic.profile_id.in_(profile_ids))
+        .order_by(MentorTopic.profile_id, MentorTopic.name)
+    ):
+        found.setdefault(profile_id, []).append(name)
+    return {profile_id: tuple(names) for profile_id, names in found.items()}
+
+
+def _sharing_a_word(
+    rows: Sequence[_MentorRow], topics: dict[int, tuple[str, ...]], goal_topics: Iterable[str]
+) -> list[_MentorRow]:
+    """The mentors with a topic sharing a word with one of the goals' topics.
+
+    `mentor_fit` with its default similarity (`token_overlap`, the words of `topic_tokens`)
+    scores a topic sharing no word at 0, below any `min_topic`, and never compares it at all
+    (its word index): a mentor left out here could not have been suggested, and each pair's
+    score depends on that goal and that mentor only, so the suggestions are the same. Were
+    `suggestions_for` to pass a `topic_similarity` that sees meaning across words, this
+    narrowing would have to go.
+    """
+    wanted = frozenset().union(*(topic_tokens(topic) for topic in goal_topics))
+    words: dict[str, frozenset[str]] = {}  # a neighbourhood repeats the same few topics
+
+    def shares(name: str) -> bool:
+        if name not in words:
+            words[name] = topic_tokens(name)
+        return not words[name].isdisjoint(wanted)
+
+    return [row for row in rows if any(map(shares, topics.get(row.profile_id, ())))]
+
+
 def suggestions_for(
     learner: User, goals: Sequence[LearningGoal], k: int = SUGGESTIONS_PER_GOAL
 ) -> dict[int, list[Suggestion]]:
@@ -574,6 +690,10 @@ def suggestions_for(
     it ("in your community"), and a mentor reached only by a link is in their own linked
     community, with that pair among the links (so the engine's boundary rule sees exactly the
     links that let them through).
+
+    Candidates are read as plain rows with their topics; only those whose topics share a word
+    with a goal go on to the engine (see `_sharing_a_word`), with their slots, exchanges and
+    communities; ORM profiles only for the suggestions shown. A fixed number of statements.
     """
     open_goals = [goal for goal in goals if goal.status == "open"]
     if not open_goals:
@@ -581,20 +701,21 @@ def suggestions_for(
     asked = select(Mentorship.mentor_id).where(
         Mentorship.learner_id == learner.id, Mentorship.status.in_(LIVE_MENTORSHIP_STATES)
     )
-    profiles = list(
-        db.session.scalars(
-            _visible_mentors(learner)
-            .where(
-                MentorProfile.active_count < MentorProfile.capacity,
-                MentorProfile.user_id.not_in(asked),
-            )
-            .order_by(MentorProfile.id)
-            .limit(CANDIDATES_MAX)
-        ).unique()
+    candidates = (
+        _visible_rows(learner)
+        .where(
+            MentorProfile.active_count < MentorProfile.capacity,
+            MentorProfile.user_id.not_in(asked),
+        )
+        .order_by(MentorProfile.id)
+        .limit(CANDIDATES_MAX)
     )
-    if not profiles:
+    rows = _rows(candidates)
+    topics = _topics_of([row.profile_id for row in rows]) if rows else {}
+    rows = _sharing_a_word(rows, topics, (goal.topic for goal in open_goals))
+    if not rows:
         return {goal.id: [] for goal in open_goals}
-    mentor_ids = [profile.user_id for profile in profiles]
+    mentor_ids = [row.user_id for row in rows]
     slots = _slots_of([*mentor_ids, learner.id])
     completed = _completed_exchanges(mentor_ids)
     communities = _active_communities([*mentor_ids, learner.id])
@@ -603,8 +724,8 @@ def suggestions_for(
     pairs = linked_pairs("mentors")
     links: set[frozenset[str]] = set()
     mentors: list[Mentor] = []
-    for profile in profiles:
-        theirs = communities.get(profile.user_id, set())
+    for row in rows:
+        theirs = communities.get(row.user_id, set())
         community: str | None = None
         if home is not None and theirs & set(mine):
             community = home
@@ -613,22 +734,21 @@ def suggestions_for(
             if linked:
                 community = str(linked[0])
                 links.add(frozenset((home, community)))
-        lat, lon = _position(profile.user)
         mentors.append(
             Mentor(
-                id=str(profile.user_id),
-                member=str(profile.user_id),
-                topics=tuple(topic.name for topic in profile.topics),
-                languages=tuple(languages_of(profile.user)),
-                formats=profile.formats,
-                available=slots.get(profile.user_id, ()),
-                capacity=profile.capacity,
-                active_learners=profile.active_count,
+                id=str(row.user_id),
+                member=str(row.user_id),
+                topics=topics[row.profile_id],
+                languages=tuple(_split_languages(row.languages)),
+                formats=row.formats,
+                available=slots.get(row.user_id, ()),
+                capacity=row.capacity,
+                active_learners=row.active_count,
                 community=community,
-                lat=lat,
-                lon=lon,
-                trust=trust_from_exchanges(completed.get(profile.user_id, 0)),
-                levels=tuple(profile.levels.split()),
+                lat=row.lat,
+                lon=row.lon,
+                trust=trust_from_exchanges(completed.get(row.user_id, 0)),
+                levels=tuple(row.levels.split()),
             )
         )
     blocked = {
@@ -639,9 +759,8 @@ def suggestions_for(
             )
         )
     }
-    by_id = {str(profile.user_id): profile for profile in profiles}
     lat, lon = _position(learner)
-    found: dict[int, list[Suggestion]] = {}
+    matched: dict[int, list[MentorMatch]] = {}
     for goal in open_goals:
         record = Goal(
             id=str(goal.id),
@@ -655,11 +774,19 @@ def suggestions_for(
             lat=lat,
             lon=lon,
         )
-        matches = mentor_fit(record, mentors, links=links, blocked=blocked, top=k)
-        found[goal.id] = [
-            Suggestion(by_id[match.mentor], match.score, match.reasons) for match in matches
+        matched[goal.id] = mentor_fit(record, mentors, links=links, blocked=blocked, top=k)
+    profile_of = {str(row.user_id): row.profile_id for row in rows}
+    profiles = _profiles_by_id(
+        profile_of[match.mentor] for matches in matched.values() for match in matches
+    )
+    return {
+        goal_id: [
+            Suggestion(profiles[profile_of[match.mentor]], match.score, match.reasons)
+            for match in matches
+            if profile_of[match.mentor] in profiles  # not deleted since the first read
         ]
-    return found
+        for goal_id, matches in matched.items()
+    }
 
 
 # --- asking ------------------------------------------------------------------------------------

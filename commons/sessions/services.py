@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -49,6 +49,7 @@ from ..extensions import db
 from ..mentorship.models import CalendarFeed, Mentorship, MentorshipSession, SessionNote
 from ..moderation.services import is_blocked_between
 from ..notifications.services import notify
+from ..timezones import zone_of
 from . import permissions
 from .permissions import LIVE_STATES, NotAllowed
 
@@ -110,20 +111,6 @@ class SessionNotFound(LookupError):
 
 
 # --- time zones --------------------------------------------------------------------------------
-
-
-def zone_of(user: User | Viewer | None) -> ZoneInfo:
-    """The member's time zone; UTC for visitors or a zone name the system doesn't know."""
-    name = getattr(user, "timezone", None) or "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def local(moment: datetime, user: User | Viewer | None) -> datetime:
-    """A UTC instant on the member's clock (aware, in their zone)."""
-    return moment.astimezone(zone_of(user))
 
 
 def to_utc(wall: datetime, zone: ZoneInfo) -> datetime:

@@ -13,6 +13,7 @@ from ..errors import render_error
 from ..extensions import htmx
 from ..limits import member_limit
 from ..mentorship.models import Mentorship, MentorshipSession
+from ..timezones import local, zone_of
 from ..web import form_error_status, redirect_to, render_page_or_partial
 from . import calendar, permissions, services
 from .forms import (
@@ -51,7 +52,7 @@ def _not_active(error: services.NotActive):
 @bp.app_template_filter("sessions_local")
 def _sessions_local(moment: datetime, user: Any = None) -> datetime:
     """A UTC instant on the viewer's clock: `{{ s.starts_at|sessions_local }}`."""
-    return services.local(moment, user if user is not None else current_user)
+    return local(moment, user if user is not None else current_user)
 
 
 @bp.app_template_global()
@@ -69,7 +70,7 @@ def _helpers() -> dict[str, Any]:
 @bp.app_template_global()
 def session_zone(user: Any = None) -> str:
     """The name of the viewer's time zone ("Europe/London"), said beside every time."""
-    return services.zone_of(user if user is not None else current_user).key
+    return zone_of(user if user is not None else current_user).key
 
 
 @bp.app_template_global()
@@ -98,8 +99,7 @@ def _propose_page(mentorship: Mentorship, form: SessionTimeForm, status: int = 2
     duration = form.duration.data if isinstance(form.duration.data, int) else 60
     suggestions = services.suggest_starts(mentorship, duration)
     picks = [
-        (services.local(s, current_user).strftime(PICK_FORMAT), services.local(s, current_user))
-        for s in suggestions
+        (local(s, current_user).strftime(PICK_FORMAT), local(s, current_user)) for s in suggestions
     ]
     return render_page_or_partial(
         "sessions/new.html",
@@ -126,7 +126,7 @@ def propose(mentorship_id: int):
         form = SessionTimeForm(formdata=None)
         suggestions = services.suggest_starts(mentorship, 60)
         if suggestions:
-            form.when.data = services.local(suggestions[0], current_user).strftime(PICK_FORMAT)
+            form.when.data = local(suggestions[0], current_user).strftime(PICK_FORMAT)
         else:
             form.when.data = OTHER_TIME
         return _propose_page(mentorship, form)
@@ -156,7 +156,7 @@ def propose(mentorship_id: int):
 
 
 def _counter_form(session: MentorshipSession) -> SessionTimeForm:
-    start = services.local(session.starts_at, current_user)
+    start = local(session.starts_at, current_user)
     return SessionTimeForm(
         formdata=None,
         prefix="counter",

@@ -45,3 +45,25 @@ def test_the_hub_costs_the_same_for_two_mentors_or_ten(client, world, make_user)
     assert "Neighbour 9" in page and "Neighbour 0" in page
     many = {url: statements_for(client, url) for url in few}
     assert many == few
+
+
+def test_suggestions_cost_the_same_for_two_candidate_mentors_or_ten(client, world, make_user):
+    """Mia's goals have mentors to suggest (none asked yet): the candidates, their topics,
+    slots, exchanges and communities, and the profiles shown are each one statement."""
+    log_in(client, world.member)
+    for topic in ("guitar", "jazz guitar lessons", "welsh"):
+        mentoring.create_goal(world.member, mentoring.GoalInput(topic))
+
+    def neighbours(start: int, stop: int) -> None:
+        for n in range(start, stop):
+            person = make_user(f"Neighbour {n}")
+            communities.join(person, world.home)
+            communities.decide_request(world.coordinator, world.home, person.id, approve=True)
+            make_mentor(person, ("guitar", f"topic {n}"), capacity=3, levels=("beginner",))
+
+    neighbours(0, 2)
+    few = statements_for(client, "/mentorship")
+    neighbours(2, 10)
+    page = text(client.get("/mentorship"))
+    assert "Mentors who could help" in page and "Neighbour 9" in page
+    assert statements_for(client, "/mentorship") == few

@@ -16,6 +16,7 @@ from commons.database import now_utc
 from commons.extensions import db
 from commons.mentorship.models import MentorshipSession
 from commons.sessions import services as sessions
+from commons.timezones import local
 from tests.conftest import HX, act_as, assert_status, log_in, post, text
 from tests.sessions.conftest import (
     confirmed,
@@ -50,11 +51,11 @@ def session_count() -> int:
 
 
 def form_for(starts, **extra):
-    local = sessions.local(starts, None)
+    wall = local(starts, None)
     return {
         "when": "other",
-        "day": local.strftime("%Y-%m-%d"),
-        "at": local.strftime("%H:%M"),
+        "day": wall.strftime("%Y-%m-%d"),
+        "at": wall.strftime("%H:%M"),
         "duration": "60",
         "place": "The library",
         "video_url": "",
@@ -143,7 +144,7 @@ def test_the_suggested_times_are_one_click_away(client, world, pair):
     )
     assert response.status_code == 303
     session = db.session.scalar(select(MentorshipSession))
-    assert sessions.local(session.starts_at, pair.mentor).strftime("%Y-%m-%dT%H:%M") == picks[1]
+    assert local(session.starts_at, pair.mentor).strftime("%Y-%m-%dT%H:%M") == picks[1]
 
 
 @pytest.mark.parametrize(
