@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
@@ -674,8 +674,9 @@ def swaps_for(member: User, limit: int = 10) -> list[Swap]:
     return sorted(found.values(), key=lambda swap: (-swap.score, len(swap.steps)))[:limit]
 
 
-def _swaps_in(community: Community, member: User, limit: int) -> list[Swap]:
-    rows = db.session.execute(
+def _skills_in(community: Community, *conditions):
+    """(member, kind, name) of the skills of the community's current members."""
+    return (
         select(MemberSkill.user_id, MemberSkill.kind, MemberSkill.name)
         .join(Membership, Membership.user_id == MemberSkill.user_id)
         .join(User, User.id == MemberSkill.user_id)
@@ -683,6 +684,36 @@ def _swaps_in(community: Community, member: User, limit: int) -> list[Swap]:
             Membership.community_id == community.id,
             Membership.status == "active",
             User.deleted_at.is_(None),
+            *conditions,
+        )
+    )
+
+
+def _swaps_in(community: Community, member: User, limit: int) -> list[Swap]:
+    """Only the people who could be in a swap with the member are read: those who want what
+    they teach or teach what they want (the engine's `around`), found by the skill names
+    whose meaning meets the member's. A neighbourhood of thousands reads a few hundred."""
+    mine = db.session.execute(
+        select(MemberSkill.kind, MemberSkill.name).where(MemberSkill.user_id == member.id)
+    ).all()
+    my_teaching = {key for kind, name in mine if kind == "share" for key in _skill_keys(name)}
+    my_wishes = {key for kind, name in mine if kind == "learn" for key in _skill_keys(name)}
+    if not my_teaching and not my_wishes:
+        return []
+    names = db.session.execute(
+        _skills_in(community).with_only_columns(MemberSkill.kind, MemberSkill.name).distinct()
+    ).all()
+    learners = [n for kind, n in names if kind == "learn" and _skill_keys(n) & my_teaching]
+    teachers = [n for kind, n in names if kind == "share" and _skill_keys(n) & my_wishes]
+    nearby = select(MemberSkill.user_id).where(
+        or_(
+            and_(MemberSkill.kind == "learn", MemberSkill.name.in_(learners)),
+            and_(MemberSkill.kind == "share", MemberSkill.name.in_(teachers)),
+        )
+    )
+    rows = db.session.execute(
+        _skills_in(
+            community, or_(MemberSkill.user_id == member.id, MemberSkill.user_id.in_(nearby))
         )
     ).all()
     teaches: dict[int, set[str]] = {}
