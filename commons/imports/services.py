@@ -16,7 +16,7 @@ The import, step by step (every step is the community's coordinators' and admins
    row's move to `done`, so the posts are all there or none is. Any failure rolls that
    transaction back and marks the import `failed` with the reason.
 
-Files up to INLINE_ROWS rows are checked and imported within the request. Larger ones run as
+Files up to INLINE_ROWS rows are imported while the coordinator waits; larger ones run as
 background jobs (`commons.jobs`) that commit their progress (`processed_rows`) every CHUNK
 rows in short transactions of their own; the page polls it. Each move between states is a
 conditional UPDATE on the expected state, so a double click or two coordinators at once start

@@ -913,7 +913,7 @@ def accept(mentor: User, mentorship: Mentorship) -> Mentorship:
 
 
 def decline(mentor: User, mentorship: Mentorship) -> Mentorship:
-    """The mentor declines a pending request. Raises NotAllowed or StateChanged."""
+    """The mentor declines a request that is still pending. Raises NotAllowed or StateChanged."""
     permissions.require_may(mentor, mentorship, "decline")
     with write_transaction():
         _move(mentorship, "pending", "declined", decided_at=now_utc())
@@ -928,7 +928,7 @@ def decline(mentor: User, mentorship: Mentorship) -> Mentorship:
 
 
 def withdraw(learner: User, mentorship: Mentorship) -> Mentorship:
-    """The learner takes back a pending request. Raises NotAllowed or StateChanged."""
+    """The learner takes back a request that is still pending. Raises NotAllowed or StateChanged."""
     permissions.require_may(learner, mentorship, "withdraw")
     with write_transaction():
         _move(mentorship, "pending", "withdrawn", ended_at=now_utc(), ended_by_id=learner.id)
