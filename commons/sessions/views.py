@@ -225,32 +225,44 @@ def transition(session_id: int, action: str):
     return _after(session)
 
 
-@bp.post("/sessions/<int:session_id>/counter")
-@login_required
-@member_limit("CLAIM_LIMIT")
-def counter(session_id: int):
-    session = services.get_session(current_user, session_id)
-    form = SessionTimeForm(prefix="counter")
+def _submit(session: MentorshipSession, form: Any, form_key: str, move, done: str):
+    """A form that moves the session: the service runs only on valid input; its refusal of
+    the input comes back on the form (422, input kept), someone acting first is a 409."""
     if form.validate_on_submit():
         try:
-            services.counter(
-                current_user,
-                session,
-                form.wall_time(),
-                form.duration.data,
-                form.place.data,
-                form.video_url.data,
-                form.sequence.data,
-            )
+            move()
         except services.InvalidInput as exc:
             _apply_error(form, exc)
         except services.SessionError as exc:
             flash(str(exc), "error")
             return _after(session, 409)
         else:
-            flash("New time proposed. They have been told.", "success")
+            flash(done, "success")
             return _after(session)
-    return _session_page(session, form_error_status(form), counter_form=form)
+    return _session_page(session, form_error_status(form), **{form_key: form})
+
+
+@bp.post("/sessions/<int:session_id>/counter")
+@login_required
+@member_limit("CLAIM_LIMIT")
+def counter(session_id: int):
+    session = services.get_session(current_user, session_id)
+    form = SessionTimeForm(prefix="counter")
+
+    def propose_another() -> None:
+        services.counter(
+            current_user,
+            session,
+            form.wall_time(),
+            form.duration.data,
+            form.place.data,
+            form.video_url.data,
+            form.sequence.data,
+        )
+
+    return _submit(
+        session, form, "counter_form", propose_another, "New time proposed. They have been told."
+    )
 
 
 @bp.post("/sessions/<int:session_id>/cancel")
@@ -258,18 +270,13 @@ def counter(session_id: int):
 def cancel(session_id: int):
     session = services.get_session(current_user, session_id)
     form = CancelForm()
-    if form.validate_on_submit():
-        try:
-            services.cancel(current_user, session, form.reason.data)
-        except services.InvalidInput as exc:
-            _apply_error(form, exc)
-        except services.SessionError as exc:
-            flash(str(exc), "error")
-            return _after(session, 409)
-        else:
-            flash("Cancelled. They have been told.", "success")
-            return _after(session)
-    return _session_page(session, form_error_status(form), cancel_form=form)
+    return _submit(
+        session,
+        form,
+        "cancel_form",
+        lambda: services.cancel(current_user, session, form.reason.data),
+        "Cancelled. They have been told.",
+    )
 
 
 @bp.post("/sessions/<int:session_id>/note")
@@ -297,18 +304,13 @@ def note(session_id: int):
 def thank(session_id: int):
     session = services.get_session(current_user, session_id)
     form = ThanksForm()
-    if form.validate_on_submit():
-        try:
-            services.thank(current_user, session, form.note.data)
-        except services.InvalidInput as exc:
-            _apply_error(form, exc)
-        except services.SessionError as exc:
-            flash(str(exc), "error")
-            return _after(session, 409)
-        else:
-            flash("Thank you: they have been told.", "success")
-            return _after(session)
-    return _session_page(session, form_error_status(form), thanks_form=form)
+    return _submit(
+        session,
+        form,
+        "thanks_form",
+        lambda: services.thank(current_user, session, form.note.data),
+        "Thank you: they have been told.",
+    )
 
 
 # --- the calendar ------------------------------------------------------------------------------

@@ -460,6 +460,8 @@ def _check_pays_for(
         mentorship = session.mentorship
         if {mentorship.mentor_id, mentorship.learner_id} != {a.id, b.id}:
             raise WrongExchange("That session is not between the two of you.")
+        if session.state not in PAYABLE_SESSION_STATES:
+            raise WrongExchange("Only a session that was agreed can be paid for.")
     if exchange is not None:
         people = {part.user_id for part in exchange.participants}
         if a.id not in people or b.id not in people:

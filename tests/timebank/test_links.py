@@ -84,6 +84,19 @@ def test_hours_for_a_session_between_other_people_are_refused(world):
     assert transfer_count() == 0
 
 
+@pytest.mark.parametrize("state", ["proposed", "cancelled"])
+def test_a_session_never_agreed_is_not_paid_for(world, state):
+    session = make_session(world.other_member, world.member, state="proposed")
+    if state == "cancelled":
+        session.state, session.cancelled_at = "cancelled", now_utc()
+        db.session.commit()
+    with pytest.raises(timebank.WrongExchange, match="agreed"):
+        timebank.send_hours(world.member, world.other_member, HOUR, "Lesson", session=session)
+    with pytest.raises(timebank.WrongExchange, match="agreed"):
+        timebank.request_hours(world.other_member, world.member, HOUR, "Lesson", session=session)
+    assert transfer_count() == 0
+
+
 def test_hours_for_an_exchange_between_its_participants(world, third):
     exchange = active_swap(world)
     sent = timebank.send_hours(world.member, world.other_member, HOUR, "Extra", exchange=exchange)
